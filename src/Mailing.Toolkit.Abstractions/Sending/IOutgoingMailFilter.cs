@@ -1,0 +1,34 @@
+using MimeKit;
+
+namespace Mailing.Toolkit;
+
+/// <summary>A message on its way out, as seen by <see cref="IOutgoingMailFilter"/>s.</summary>
+public sealed class OutgoingMail
+{
+    /// <summary>Creates the context for one send.</summary>
+    public OutgoingMail(MimeMessage message, MailEnvelope envelope, string? senderName)
+    {
+        Message = message ?? throw new ArgumentNullException(nameof(message));
+        Envelope = envelope ?? throw new ArgumentNullException(nameof(envelope));
+        SenderName = senderName;
+    }
+
+    /// <summary>The message; filters may change its headers and body.</summary>
+    public MimeMessage Message { get; }
+
+    /// <summary>The envelope; filters may replace it, for example to redirect every recipient.</summary>
+    public MailEnvelope Envelope { get; set; }
+
+    /// <summary>The key of the sender this message goes through, or <see langword="null"/> for the default sender.</summary>
+    public string? SenderName { get; }
+}
+
+/// <summary>
+/// Runs before any transport, in registration order, on every message sent through any
+/// <see cref="IMailSender"/> of the container. Register with <c>AddOutgoingFilter&lt;T&gt;()</c>.
+/// </summary>
+public interface IOutgoingMailFilter
+{
+    /// <summary>Inspects or changes the message; throw to stop the send.</summary>
+    ValueTask OnSendingAsync(OutgoingMail mail, CancellationToken cancellationToken);
+}

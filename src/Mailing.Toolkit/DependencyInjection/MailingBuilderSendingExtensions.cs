@@ -1,0 +1,187 @@
+using Mailing.Toolkit;
+using Mailing.Toolkit.Sending;
+using Mailing.Toolkit.Sending.Internal;
+using Mailing.Toolkit.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers senders and outgoing filters. The first unnamed sender added becomes the <see cref="IMailSender"/>;
+/// named senders are keyed services (<c>[FromKeyedServices("marketing")] IMailSender</c>).
+/// </summary>
+public static class MailingBuilderSendingExtensions
+{
+    private const string SmtpPath = "Mailing:Smtp";
+    private const string MaildirPath = "Mailing:Maildir";
+    private const string RedirectPath = "Mailing:Redirect";
+
+    /// <summary>Adds the pooled SMTP sender as the default <see cref="IMailSender"/>, configured from <c>Mailing:Smtp</c>.</summary>
+    public static IMailingBuilder AddSmtpSender(this IMailingBuilder builder) =>
+        AddSmtp(builder, null, MailingBuilder.Section(builder, "Smtp"), null, SmtpPath);
+
+    /// <summary>Adds the pooled SMTP sender as the default <see cref="IMailSender"/>; <paramref name="configure"/> runs after <c>Mailing:Smtp</c> is bound.</summary>
+    public static IMailingBuilder AddSmtpSender(this IMailingBuilder builder, Action<SmtpSenderOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddSmtp(builder, null, MailingBuilder.Section(builder, "Smtp"), configure, SmtpPath);
+    }
+
+    /// <summary>Adds the pooled SMTP sender as the default <see cref="IMailSender"/>, bound to <paramref name="section"/>.</summary>
+    public static IMailingBuilder AddSmtpSender(this IMailingBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddSmtp(builder, null, section, null, MailingBuilder.PathOf(section, SmtpPath));
+    }
+
+    /// <summary>Adds a named SMTP sender, a keyed <see cref="IMailSender"/> configured from <c>Mailing:Senders:{name}</c>.</summary>
+    public static IMailingBuilder AddSmtpSender(this IMailingBuilder builder, string name, Action<SmtpSenderOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return AddSmtp(builder, name, MailingBuilder.Section(builder, $"Senders:{name}"), configure, $"Mailing:Senders:{name}");
+    }
+
+    /// <summary>Adds a named SMTP sender, a keyed <see cref="IMailSender"/> bound to <paramref name="section"/>.</summary>
+    public static IMailingBuilder AddSmtpSender(this IMailingBuilder builder, string name, IConfiguration section)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(section);
+        return AddSmtp(builder, name, section, null, MailingBuilder.PathOf(section, $"Mailing:Senders:{name}"));
+    }
+
+    /// <summary>Adds the Maildir sender as the default <see cref="IMailSender"/>, configured from <c>Mailing:Maildir</c>.</summary>
+    public static IMailingBuilder AddMaildirSender(this IMailingBuilder builder) =>
+        AddMaildir(builder, MailingBuilder.Section(builder, "Maildir"), null, MaildirPath);
+
+    /// <summary>Adds the Maildir sender writing into <paramref name="path"/> as the default <see cref="IMailSender"/>: the embedded default that needs no server.</summary>
+    public static IMailingBuilder AddMaildirSender(this IMailingBuilder builder, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return AddMaildir(builder, MailingBuilder.Section(builder, "Maildir"), o => o.Path = path, MaildirPath);
+    }
+
+    /// <summary>Adds the Maildir sender as the default <see cref="IMailSender"/>; <paramref name="configure"/> runs after <c>Mailing:Maildir</c> is bound.</summary>
+    public static IMailingBuilder AddMaildirSender(this IMailingBuilder builder, Action<MaildirSenderOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddMaildir(builder, MailingBuilder.Section(builder, "Maildir"), configure, MaildirPath);
+    }
+
+    /// <summary>Adds the Maildir sender as the default <see cref="IMailSender"/>, bound to <paramref name="section"/>.</summary>
+    public static IMailingBuilder AddMaildirSender(this IMailingBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddMaildir(builder, section, null, MailingBuilder.PathOf(section, MaildirPath));
+    }
+
+    /// <summary>Adds an <see cref="IOutgoingMailFilter"/> that runs before every transport, after the filters added before it.</summary>
+    public static IMailingBuilder AddOutgoingFilter<TFilter>(this IMailingBuilder builder)
+        where TFilter : class, IOutgoingMailFilter
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutgoingMailFilter, TFilter>());
+        return builder;
+    }
+
+    /// <summary>Redirects every message to <c>Mailing:Redirect:To</c>, for non-production environments.</summary>
+    public static IMailingBuilder AddRedirectFilter(this IMailingBuilder builder) =>
+        AddRedirect(builder, MailingBuilder.Section(builder, "Redirect"), null);
+
+    /// <summary>Redirects every message to one address, for non-production environments; <paramref name="configure"/> runs after <c>Mailing:Redirect</c> is bound.</summary>
+    public static IMailingBuilder AddRedirectFilter(this IMailingBuilder builder, Action<RedirectFilterOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddRedirect(builder, MailingBuilder.Section(builder, "Redirect"), configure);
+    }
+
+    /// <summary>Redirects every message to one address, bound to <paramref name="section"/>.</summary>
+    public static IMailingBuilder AddRedirectFilter(this IMailingBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddRedirect(builder, section, null);
+    }
+
+    private static IMailingBuilder AddSmtp(IMailingBuilder builder, string? name, IConfiguration? section, Action<SmtpSenderOptions>? configure, string path)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var optionsName = name ?? Options.Options.DefaultName;
+        var options = builder.Services.AddOptions<SmtpSenderOptions>(optionsName);
+        if (section is not null)
+            options.Bind(section);
+        if (configure is not null)
+            options.Configure(configure);
+        if (!SenderRegistration.TryAdd(builder.Services, "smtp", name))
+            return builder;
+
+        options.ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SmtpSenderOptions>>(new SmtpSenderOptionsValidator(optionsName, path));
+        return AddSender(builder, name, sp => new SmtpMailSender(
+            name,
+            sp.GetRequiredService<IOptionsMonitor<SmtpSenderOptions>>().Get(optionsName),
+            sp.GetRequiredService<OutgoingMailPipeline>(),
+            sp.GetRequiredService<SendingTelemetry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+    }
+
+    private static IMailingBuilder AddMaildir(IMailingBuilder builder, IConfiguration? section, Action<MaildirSenderOptions>? configure, string path)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<MaildirSenderOptions>();
+        if (section is not null)
+            options.Bind(section);
+        if (configure is not null)
+            options.Configure(configure);
+        if (!SenderRegistration.TryAdd(builder.Services, "maildir", null))
+            return builder;
+
+        options.ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MaildirSenderOptions>>(new MaildirSenderOptionsValidator(path));
+        return AddSender(builder, null, sp => new MaildirMailSender(
+            null,
+            sp.GetRequiredService<IOptions<MaildirSenderOptions>>().Value,
+            sp.GetRequiredService<OutgoingMailPipeline>(),
+            sp.GetRequiredService<SendingTelemetry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<MaildirMailSender>>()));
+    }
+
+    private static IMailingBuilder AddRedirect(IMailingBuilder builder, IConfiguration? section, Action<RedirectFilterOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<RedirectFilterOptions>();
+        if (section is not null)
+            options.Bind(section);
+        if (configure is not null)
+            options.Configure(configure);
+        options.ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedirectFilterOptions>, MailingOptionsValidator>());
+        return builder.AddOutgoingFilter<RedirectFilter>();
+    }
+
+    /// <summary>Registers a sender as the default <see cref="IMailSender"/> (first one wins) or as a keyed one.</summary>
+    internal static IMailingBuilder AddSender(IMailingBuilder builder, string? name, Func<IServiceProvider, IMailSender> factory)
+    {
+        if (name is null)
+            builder.Services.TryAddSingleton(factory);
+        else
+            builder.Services.TryAddKeyedSingleton(name, (sp, _) => factory(sp));
+        return builder;
+    }
+}
+
+/// <summary>Marks a transport registered under a name, so adding it twice registers it once.</summary>
+internal sealed record SenderRegistration(string Transport, string? Name)
+{
+    public static bool TryAdd(IServiceCollection services, string transport, string? name)
+    {
+        var registration = new SenderRegistration(transport, name);
+        if (services.Any(d => d.ServiceType == typeof(SenderRegistration) && Equals(d.ImplementationInstance, registration)))
+            return false;
+        services.AddSingleton(registration);
+        return true;
+    }
+}

@@ -1,0 +1,54 @@
+using Mailing.Toolkit;
+using Mailing.Toolkit.Sending.Internal;
+using Mailing.Toolkit.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds Mailing.Toolkit to a service collection: <c>services.AddMailing(...).AddSmtpSender()</c>.</summary>
+public static class MailingServiceCollectionExtensions
+{
+    /// <summary>Adds the core mail services; chain features such as <c>AddSmtpSender()</c> on the result.</summary>
+    public static IMailingBuilder AddMailing(this IServiceCollection services) =>
+        AddMailingCore(services, configuration: null, configure: null);
+
+    /// <summary>Adds the core mail services with options set in code.</summary>
+    public static IMailingBuilder AddMailing(this IServiceCollection services, Action<MailingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddMailingCore(services, configuration: null, configure);
+    }
+
+    /// <summary>
+    /// Adds the core mail services bound to a configuration section (usually <c>Configuration.GetSection("Mailing")</c>);
+    /// features bind their subsections of it (<c>Smtp</c>, <c>Maildir</c>, <c>Redirect</c>, <c>Senders:{name}</c>).
+    /// </summary>
+    public static IMailingBuilder AddMailing(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddMailingCore(services, configuration, configure: null);
+    }
+
+    private static MailingBuilder AddMailingCore(IServiceCollection services, IConfiguration? configuration, Action<MailingOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<MailingOptions>();
+        if (configuration is not null)
+            options.Bind(configuration);
+        if (configure is not null)
+            options.Configure(configure);
+        options.ValidateOnStart();
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(NullLogger<>)));
+        services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.TryAddSingleton(sp => new SendingTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<OutgoingMailPipeline>();
+        return new MailingBuilder(services, configuration);
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using MimeKit;
+using MimeKit.Utils;
+
+namespace Mailing.Toolkit.Sending.Internal;
+
+/// <summary>
+/// What every sender does before its transport: fill the default From and a Message-ID, reject unsafe
+/// headers, derive the envelope, then run the <see cref="IOutgoingMailFilter"/>s in registration order.
+/// </summary>
+internal sealed class OutgoingMailPipeline
+{
+    private readonly EmailAddress? defaultFrom;
+    private readonly IOutgoingMailFilter[] filters;
+
+    public OutgoingMailPipeline(IOptions<MailingOptions> options, IEnumerable<IOutgoingMailFilter> filters)
+    {
+        var configured = options.Value.DefaultFrom;
+        defaultFrom = string.IsNullOrWhiteSpace(configured) ? null : EmailAddress.Parse(configured);
+        this.filters = filters.ToArray();
+    }
+
+    public async ValueTask<OutgoingMail> PrepareAsync(MimeMessage message, MailEnvelope? envelope, string? senderName, CancellationToken cancellationToken)
+    {
+        if (message.From.Count == 0)
+        {
+            if (defaultFrom is null)
+                throw new ArgumentException("The message has no From address: set From on the message, or configure Mailing:DefaultFrom.", nameof(message));
+            message.From.Add(defaultFrom.ToMailboxAddress());
+        }
+
+        if (string.IsNullOrEmpty(message.MessageId))
+        {
+            var domain = message.From.Mailboxes.FirstOrDefault()?.Domain;
+            message.MessageId = MimeUtils.GenerateMessageId(string.IsNullOrEmpty(domain) ? "localhost" : domain);
+        }
+
+        MessageSafety.EnsureHeadersSafe(message);
+
+        var mail = new OutgoingMail(message, envelope ?? MailEnvelope.FromMessage(message), senderName);
+        foreach (var filter in filters)
+            await filter.OnSendingAsync(mail, cancellationToken).ConfigureAwait(false);
+        return mail;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Threading.RateLimiting;
+using MailKit.Net.Smtp;
+using Mailing.Toolkit.Telemetry;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace Mailing.Toolkit.Sending.Internal;
+
+/// <summary>
+/// Sends over a pool of MailKit connections with retries for transient failures, a shared rate limit and
+/// server failover. A failure after the end of the data is reported as maybe delivered and never retried.
+/// </summary>
+internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
+{
+    // MAIL FROM:<> — the null reverse path of automatic replies and bounces.
+    private static readonly MailboxAddress NullReversePath = new(string.Empty, string.Empty);
+
+    private readonly SmtpSenderOptions options;
+    private readonly SmtpConnectionPool pool;
+    private readonly TimeProvider timeProvider;
+    private readonly SendingTelemetry telemetry;
+    private readonly KeyValuePair<string, object?> senderTag;
+    private readonly TokenBucketRateLimiter? rateLimiter;
+    private readonly ITimer? replenisher;
+
+    public SmtpMailSender(string? name, SmtpSenderOptions options, OutgoingMailPipeline pipeline, SendingTelemetry telemetry, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+        : base("smtp", name, pipeline, telemetry, timeProvider, loggerFactory.CreateLogger<SmtpMailSender>())
+    {
+        this.options = options;
+        this.timeProvider = timeProvider;
+        this.telemetry = telemetry;
+        senderTag = new("mailing.sender", name ?? "default");
+        pool = new SmtpConnectionPool(name, options, timeProvider, telemetry, loggerFactory);
+
+        if (options.MaxMessagesPerSecond > 0)
+        {
+            // Replenished by a TimeProvider timer rather than the limiter's own, so tests control time.
+            var period = TimeSpan.FromSeconds(1 / options.MaxMessagesPerSecond);
+            rateLimiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, (int)options.MaxMessagesPerSecond),
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = period,
+                AutoReplenishment = false,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+            replenisher = timeProvider.CreateTimer(static state => ((TokenBucketRateLimiter)state!).TryReplenish(), rateLimiter, period, period);
+        }
+
+        if (options.DangerousAcceptAnyServerCertificate)
+            SmtpSenderLog.DangerousCertificateOverride(Logger, name ?? "default");
+    }
+
+    protected override async Task<SendResult> DeliverAsync(OutgoingMail mail, CancellationToken cancellationToken)
+    {
+        var sender = mail.Envelope.Sender?.ToMailboxAddress() ?? NullReversePath;
+        var recipients = mail.Envelope.Recipients.Select(r => r.ToMailboxAddress()).ToArray();
+        var attempt = 0;
+        var replacedStaleConnection = false;
+
+        while (true)
+        {
+            attempt++;
+            if (rateLimiter is not null)
+                await AcquirePermitAsync(cancellationToken).ConfigureAwait(false);
+
+            PooledSmtpClient? client = null;
+            var reusable = false;
+            MailDeliveryException failure;
+            try
+            {
+                client = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
+                var reused = client.MessagesSent > 0;
+                client.BeginMessage();
+                try
+                {
+                    var response = await client.SendAsync(FormatOptions.Default, mail.Message, sender, recipients, cancellationToken).ConfigureAwait(false);
+                    client.MessagesSent++;
+                    reusable = true;
+                    return new SendResult(mail.Message.MessageId ?? string.Empty, client.Recipients.ToArray(), client.Endpoint.ToString(), attempt, response);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    client.MessagesSent++;
+                    failure = SmtpReplies.FromSendFailure(ex, client, attempt);
+                    // A refusal leaves the session usable; anything else may have left it mid-command.
+                    reusable = ex is SmtpCommandException && client.IsConnected;
+
+                    // A pooled connection the server closed while idle fails before any data: replace it
+                    // at once, without spending an attempt or the caller's patience.
+                    if (reused && !replacedStaleConnection && !failure.MaybeDelivered && failure.ReplyCode == 0 && failure.ErrorType is "protocol" or "connection" or "io")
+                    {
+                        replacedStaleConnection = true;
+                        attempt--;
+                        SmtpSenderLog.StaleConnection(Logger, client.Endpoint.ToString());
+                        continue;
+                    }
+                }
+            }
+            catch (MailDeliveryException connectFailure)
+            {
+                failure = SmtpReplies.WithAttempts(connectFailure, attempt);
+            }
+            finally
+            {
+                if (client is not null)
+                    pool.Return(client, reusable);
+            }
+
+            if (!failure.IsTransient || failure.MaybeDelivered || attempt >= options.MaxAttempts)
+                throw failure;
+
+            var delay = RetryDelay(attempt);
+            telemetry.Retries.Add(1, senderTag, new("error.type", failure.ErrorType));
+            SmtpSenderLog.Retrying(Logger, mail.Message.MessageId ?? string.Empty, attempt, failure.ErrorType, failure.ReplyCode, delay.TotalMilliseconds);
+            await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (replenisher is not null)
+            await replenisher.DisposeAsync().ConfigureAwait(false);
+        if (rateLimiter is not null)
+            await rateLimiter.DisposeAsync().ConfigureAwait(false);
+        await pool.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries spread out.</summary>
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        var capped = Math.Min(exponential, options.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
+    }
+
+    private async ValueTask AcquirePermitAsync(CancellationToken cancellationToken)
+    {
+        using var lease = await rateLimiter!.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
+            throw new MailDeliveryException("The send rate limit queue rejected the message.", "rate_limited", 0, null, true, false, null, null, 0);
+    }
+}
+
+internal static partial class SmtpSenderLog
+{
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Message {MessageId}: attempt {Attempt} failed ({ErrorType}, reply {ReplyCode}); retrying in {DelayMs:F0} ms")]
+    public static partial void Retrying(ILogger logger, string messageId, int attempt, string errorType, int replyCode, double delayMs);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "A pooled connection to {Server} had been closed by the server; replacing it")]
+    public static partial void StaleConnection(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "SMTP sender '{Sender}' accepts any server certificate (DangerousAcceptAnyServerCertificate). Never use this in production.")]
+    public static partial void DangerousCertificateOverride(ILogger logger, string sender);
+}

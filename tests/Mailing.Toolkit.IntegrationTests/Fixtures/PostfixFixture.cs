@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Mailing.Toolkit.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A real Postfix on a free loopback port, in a temp folder, for the lifetime of a test collection
+/// (mark test classes <c>[Collection(PostfixFixture.Collection)]</c>). It accepts mail for alice@ and bob@example.test into
+/// Maildirs, offers STARTTLS with a self-signed certificate, refuses relaying, and answers
+/// tempfail@ with 451 4.3.0, full@ with 452 4.2.2 and nouser@ with 550 5.1.1 (example.test).
+/// Tests call <see cref="EnsureAvailable"/> first: where Postfix cannot run they skip, or fail in CI.
+/// </summary>
+public sealed class PostfixFixture : IAsyncLifetime
+{
+    /// <summary>The xunit collection that shares one instance; see <see cref="PostfixCollectionDefinition"/>.</summary>
+    public const string Collection = "Postfix";
+    public const string Executable = "/usr/sbin/postfix";
+    public const string Domain = "example.test";
+
+    private const int NobodyId = 65534; // virtual_uid_maps/virtual_gid_maps in main.cf
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan DefaultDeliveryTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+    private string? _unavailableReason;
+    private X509Certificate2? _certificate;
+
+    public string Host => "127.0.0.1";
+
+    public int Port { get; private set; }
+
+    /// <summary>The temp folder holding conf/, queue/, data/, mail/ and the certificate.</summary>
+    public string Root { get; private set; } = "";
+
+    /// <summary>PEM certificate that Postfix presents after STARTTLS.</summary>
+    public string CertificatePath => Path.Combine(Root, "cert.pem");
+
+    public string AliceMaildir => MaildirOf("alice");
+
+    public string BobMaildir => MaildirOf("bob");
+
+    /// <summary>Everything Postfix logged so far (maillog_file = /dev/stdout), for failure messages.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+                return _log.ToString();
+        }
+    }
+
+    /// <summary>Maildir root of <c>user@example.test</c> (cur/, new/, tmp/ appear at first delivery).</summary>
+    public string MaildirOf(string user) => Path.Combine(Root, "mail", Domain, user);
+
+    /// <summary>Skips the calling test where Postfix cannot run here, or fails it when CI=true.</summary>
+    public void EnsureAvailable()
+    {
+        if (_unavailableReason is not null)
+            RequiredServer.Unavailable("postfix", _unavailableReason);
+    }
+
+    /// <summary>
+    /// True when <paramref name="certificate"/> is exactly the fixture's self-signed certificate;
+    /// use it as a TLS validation callback instead of trusting any certificate.
+    /// </summary>
+    public bool IsServerCertificate(X509Certificate? certificate) =>
+        certificate is not null && _certificate is not null &&
+        certificate.GetRawCertData().AsSpan().SequenceEqual(_certificate.RawData);
+
+    /// <summary>Files in the Maildir's new/ folder, sorted by name (Maildir names start with the delivery time).</summary>
+    public IReadOnlyList<string> NewMessages(string maildir)
+    {
+        var folder = Path.Combine(maildir, "new");
+        return Directory.Exists(folder) ? Directory.GetFiles(folder).Order(StringComparer.Ordinal).ToArray() : [];
+    }
+
+    /// <summary>
+    /// Polls until the Maildir's new/ folder holds at least <paramref name="count"/> files and returns
+    /// them. Postfix writes into tmp/ and then moves the file into new/, so a listed file is complete.
+    /// </summary>
+    /// <exception cref="TimeoutException">Fewer files arrived in time; the message carries the Postfix log.</exception>
+    public async Task<IReadOnlyList<string>> WaitForNewMessagesAsync(
+        string maildir, int count, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var limit = timeout ?? DefaultDeliveryTimeout;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var files = NewMessages(maildir);
+            if (files.Count >= count)
+                return files;
+            if (clock.Elapsed > limit)
+            {
+                throw new TimeoutException(
+                    $"Expected {count} message(s) in {maildir}/new within {limit.TotalSeconds}s, found {files.Count}. Postfix log:\n{Log}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        // macOS has /usr/sbin/postfix too, but this setup (users, paths, chown) is Debian's.
+        if (!OperatingSystem.IsLinux())
+        {
+            _unavailableReason = "the fixture runs it on Linux only";
+            return;
+        }
+
+        if (!File.Exists(Executable))
+        {
+            _unavailableReason = $"{Executable} is not installed (apt-get install postfix)";
+            return;
+        }
+
+        // master switches to the postfix user and virtual(8) delivers as nobody: only root can do that.
+        if (!Environment.IsPrivilegedProcess)
+        {
+            _unavailableReason = "starting it needs root (run the tests as root)";
+            return;
+        }
+
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            // "postfix stop" signals master and waits for it (about a second); kill only as a fallback.
+            try
+            {
+                await RunAsync(Executable, "-c", Path.Combine(Root, "conf"), "stop");
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running any more (e.g. it failed to start): the kill below covers the rest.
+            }
+
+            using var stop = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await _process.WaitForExitAsync(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+            _process = null;
+        }
+
+        _certificate?.Dispose();
+        if (Root.Length > 0 && Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+
+    [SupportedOSPlatform("linux")]
+    private async Task StartAsync()
+    {
+        Root = Directory.CreateTempSubdirectory("mailing-postfix-").FullName;
+        // CreateTempSubdirectory makes it 0700; the postfix and nobody users must reach queue/ and mail/.
+        File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
+        Port = GetFreeLoopbackPort();
+
+        var conf = Directory.CreateDirectory(Path.Combine(Root, "conf")).FullName;
+        var templates = Path.Combine(AppContext.BaseDirectory, "Fixtures", "postfix");
+        foreach (var template in Directory.GetFiles(templates))
+        {
+            var text = (await File.ReadAllTextAsync(template))
+                .Replace("@DIR@", Root, StringComparison.Ordinal)
+                .Replace("@PORT@", Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(conf, Path.GetFileName(template)), text);
+        }
+
+        // Ownership that "postfix check" expects: queue/ root-owned (postfix-script creates its
+        // subfolders with the right owners), data/ owned by mail_owner, mail/ by the delivery user.
+        Directory.CreateDirectory(Path.Combine(Root, "queue"));
+        await RunAsync("chown", "postfix", Directory.CreateDirectory(Path.Combine(Root, "data")).FullName);
+        await RunAsync("chown", $"{NobodyId}:{NobodyId}", Directory.CreateDirectory(Path.Combine(Root, "mail")).FullName);
+
+        // smtpd reads the key while still root, so key.pem can stay 0600 root.
+        await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "2",
+            "-keyout", Path.Combine(Root, "key.pem"), "-out", CertificatePath);
+        _certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(CertificatePath));
+
+        var start = new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "-c", conf, "start-fg" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("postfix did not start");
+        _process.OutputDataReceived += (_, e) => AppendLog(e.Data);
+        _process.ErrorDataReceived += (_, e) => AppendLog(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        await WaitForBannerAsync();
+    }
+
+    private async Task WaitForBannerAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < StartTimeout)
+        {
+            if (_process!.HasExited)
+                throw new InvalidOperationException($"postfix exited with {_process.ExitCode} while starting. Log:\n{Log}");
+
+            try
+            {
+                using var client = new TcpClient();
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await client.ConnectAsync(Host, Port, attempt.Token);
+                using var reader = new StreamReader(client.GetStream(), Encoding.ASCII);
+                if ((await reader.ReadLineAsync(attempt.Token))?.StartsWith("220", StringComparison.Ordinal) == true)
+                    return;
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"postfix did not answer 220 on {Host}:{Port} within {StartTimeout.TotalSeconds}s. Log:\n{Log}");
+    }
+
+    private void AppendLog(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_log)
+            _log.AppendLine(line);
+    }
+
+    private static int GetFreeLoopbackPort()
+    {
+        // The port is free now; another process could take it before Postfix binds, which then
+        // shows up as a start failure with "bind" in the log.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string fileName, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{fileName} did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"{fileName} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await error}");
+        }
+    }
+}
