@@ -69,7 +69,7 @@ public sealed class MailMessage
 
     /// <summary>
     /// The Message-ID without angle brackets. When <see langword="null"/> a unique one is generated
-    /// in the domain of <see cref="From"/>.
+    /// in the domain of <see cref="From"/> (or of the sender's default From).
     /// </summary>
     /// <exception cref="ArgumentException">The value is not of the form <c>left@right</c> or contains CR, LF, NUL or spaces.</exception>
     public string? MessageId
@@ -96,7 +96,11 @@ public sealed class MailMessage
         AddAll(message.Cc, Cc, nameof(Cc));
         AddAll(message.Bcc, Bcc, nameof(Bcc));
         message.Subject = Subject ?? string.Empty;
-        message.MessageId = MessageId ?? MimeUtils.GenerateMessageId(From?.Domain ?? Sender?.Domain ?? "localhost");
+        var domain = From?.Domain ?? Sender?.Domain;
+        if (MessageId is not null || domain is not null)
+            message.MessageId = MessageId ?? MimeUtils.GenerateMessageId(domain);
+        else
+            message.Headers.Remove(HeaderId.MessageId); // the sender adds one in the domain of its default From
 
         foreach (var header in Headers)
             message.Headers.Add(header.Name, header.Value);

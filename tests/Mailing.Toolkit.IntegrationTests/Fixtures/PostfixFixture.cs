@@ -9,10 +9,10 @@ using System.Text;
 namespace Mailing.Toolkit.IntegrationTests.Fixtures;
 
 /// <summary>
-/// A real Postfix on a free loopback port, in a temp folder, for the lifetime of a test collection
-/// (mark test classes <c>[Collection(PostfixFixture.Collection)]</c>). It accepts mail for alice@ and bob@example.test into
+/// A real Postfix on a free loopback port, in a temp folder, shared by the test classes marked
+/// <c>[Collection(PostfixFixture.Collection)]</c>. It delivers alice@ and bob@example.test into
 /// Maildirs, offers STARTTLS with a self-signed certificate, refuses relaying, and answers
-/// tempfail@ with 451 4.3.0, full@ with 452 4.2.2 and nouser@ with 550 5.1.1 (example.test).
+/// tempfail@ with 451 4.3.0, full@ with 452 4.2.2 and nouser@ with 550 5.1.1 (all @example.test).
 /// Tests call <see cref="EnsureAvailable"/> first: where Postfix cannot run they skip, or fail in CI.
 /// </summary>
 public sealed class PostfixFixture : IAsyncLifetime
@@ -143,7 +143,7 @@ public sealed class PostfixFixture : IAsyncLifetime
     {
         if (_process is not null)
         {
-            // "postfix stop" signals master and waits for it (about a second); kill only as a fallback.
+            // "postfix stop" signals master and waits until it is gone (~0.1 s here); kill only as a fallback.
             try
             {
                 await RunAsync(Executable, "-c", Path.Combine(Root, "conf"), "stop");

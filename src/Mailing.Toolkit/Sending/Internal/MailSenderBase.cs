@@ -37,6 +37,8 @@ internal abstract class MailSenderBase : IMailSender
 
     protected ILogger Logger { get; }
 
+    protected TimeProvider TimeProvider => timeProvider;
+
     public async Task<SendResult> SendAsync(MailMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

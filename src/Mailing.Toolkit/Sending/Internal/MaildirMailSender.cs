@@ -111,6 +111,7 @@ internal sealed class MaildirMailSender : MailSenderBase
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Unix;
         format.HiddenHeaders.Add(HeaderId.Bcc);
+        format.HiddenHeaders.Add(HeaderId.ResentBcc);
         return format;
     }
 }

@@ -4,7 +4,7 @@ namespace Mailing.Toolkit.Sending.Internal;
 
 /// <summary>
 /// Checks a MimeKit message built by the caller before it is sent: every header line break must be
-/// folding (CRLF followed by a space or tab), and no header may carry NUL. A message built with
+/// folding (a newline followed by a space or tab), and no header may carry NUL. A message built with
 /// <see cref="MailMessage"/> always passes; a hand-made <see cref="MimeMessage"/> is held to the same rule.
 /// </summary>
 internal static class MessageSafety
@@ -30,23 +30,18 @@ internal static class MessageSafety
 
     private static bool IsFoldedSafely(ReadOnlySpan<byte> raw)
     {
-        // The raw value ends with the CRLF that terminates the field; every other line break must be CRLF + WSP.
+        // MimeKit ends a raw value with the platform newline (LF or CRLF) and folds with newline + WSP;
+        // any other line break, a lone CR or a NUL would start a new header on the wire.
         for (var i = 0; i < raw.Length; i++)
         {
             switch (raw[i])
             {
                 case 0:
                     return false;
-                case (byte)'\r':
-                    if (i + 1 >= raw.Length || raw[i + 1] != '\n')
-                        return false;
-                    break;
-                case (byte)'\n':
-                    if (i == 0 || raw[i - 1] != '\r')
-                        return false;
-                    if (i + 1 < raw.Length && raw[i + 1] is not ((byte)' ' or (byte)'\t'))
-                        return false;
-                    break;
+                case (byte)'\r' when i + 1 >= raw.Length || raw[i + 1] != '\n':
+                    return false;
+                case (byte)'\n' when i + 1 < raw.Length && raw[i + 1] is not ((byte)' ' or (byte)'\t'):
+                    return false;
             }
         }
 

@@ -15,13 +15,15 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
     // MAIL FROM:<> — the null reverse path of automatic replies and bounces.
     private static readonly MailboxAddress NullReversePath = new(string.Empty, string.Empty);
 
+    // MailKit writes every header it is given: Bcc recipients are on the envelope only.
+    private static readonly FormatOptions WireFormat = CreateWireFormat();
+
     private readonly SmtpSenderOptions options;
     private readonly SmtpConnectionPool pool;
     private readonly TimeProvider timeProvider;
     private readonly SendingTelemetry telemetry;
     private readonly KeyValuePair<string, object?> senderTag;
     private readonly TokenBucketRateLimiter? rateLimiter;
-    private readonly ITimer? replenisher;
 
     public SmtpMailSender(string? name, SmtpSenderOptions options, OutgoingMailPipeline pipeline, SendingTelemetry telemetry, TimeProvider timeProvider, ILoggerFactory loggerFactory)
         : base("smtp", name, pipeline, telemetry, timeProvider, loggerFactory.CreateLogger<SmtpMailSender>())
@@ -34,18 +36,16 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
 
         if (options.MaxMessagesPerSecond > 0)
         {
-            // Replenished by a TimeProvider timer rather than the limiter's own, so tests control time.
-            var period = TimeSpan.FromSeconds(1 / options.MaxMessagesPerSecond);
+            // One bucket for the whole pool: a burst of up to one second's worth, then a steady rate.
             rateLimiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
                 TokenLimit = Math.Max(1, (int)options.MaxMessagesPerSecond),
                 TokensPerPeriod = 1,
-                ReplenishmentPeriod = period,
-                AutoReplenishment = false,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1 / options.MaxMessagesPerSecond),
+                AutoReplenishment = true,
                 QueueLimit = int.MaxValue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             });
-            replenisher = timeProvider.CreateTimer(static state => ((TokenBucketRateLimiter)state!).TryReplenish(), rateLimiter, period, period);
         }
 
         if (options.DangerousAcceptAnyServerCertificate)
@@ -75,7 +75,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
                 client.BeginMessage();
                 try
                 {
-                    var response = await client.SendAsync(FormatOptions.Default, mail.Message, sender, recipients, cancellationToken).ConfigureAwait(false);
+                    var response = await client.SendAsync(WireFormat, mail.Message, sender, recipients, cancellationToken).ConfigureAwait(false);
                     client.MessagesSent++;
                     reusable = true;
                     return new SendResult(mail.Message.MessageId ?? string.Empty, client.Recipients.ToArray(), client.Endpoint.ToString(), attempt, response);
@@ -120,11 +120,17 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (replenisher is not null)
-            await replenisher.DisposeAsync().ConfigureAwait(false);
         if (rateLimiter is not null)
             await rateLimiter.DisposeAsync().ConfigureAwait(false);
         await pool.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static FormatOptions CreateWireFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.HiddenHeaders.Add(HeaderId.Bcc);
+        format.HiddenHeaders.Add(HeaderId.ResentBcc);
+        return format;
     }
 
     /// <summary>Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries spread out.</summary>
