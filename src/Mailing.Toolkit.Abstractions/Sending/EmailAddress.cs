@@ -31,7 +31,7 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
             throw new ArgumentException($"'{address}' contains a display name; pass the name separately or use EmailAddress.Parse.", nameof(address));
 
         Address = mailbox.Address;
-        LocalPart = mailbox.LocalPart;
+        LocalPart = MimeKit.Utils.MimeUtils.Unquote(mailbox.LocalPart);
         Domain = mailbox.Domain;
         Name = string.IsNullOrWhiteSpace(name) ? null : name;
     }
@@ -39,7 +39,7 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
     private EmailAddress(MailboxAddress mailbox)
     {
         Address = mailbox.Address;
-        LocalPart = mailbox.LocalPart;
+        LocalPart = MimeKit.Utils.MimeUtils.Unquote(mailbox.LocalPart);
         Domain = mailbox.Domain;
         Name = string.IsNullOrWhiteSpace(mailbox.Name) ? null : mailbox.Name;
     }
