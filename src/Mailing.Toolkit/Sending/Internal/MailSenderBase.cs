@@ -49,18 +49,20 @@ internal abstract class MailSenderBase : IMailSender
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var mail = await pipeline.PrepareAsync(message, envelope, Name, cancellationToken).ConfigureAwait(false);
-        var messageId = message.MessageId ?? string.Empty;
-
         using var activity = SendingTelemetry.ActivitySource.StartActivity("mailing.send", ActivityKind.Client);
         activity?.SetTag("mailing.transport", Transport);
         activity?.SetTag("mailing.sender", Name ?? "default");
-        activity?.SetTag("mailing.message_id", messageId);
-        activity?.SetTag("mailing.recipients", mail.Envelope.Recipients.Count);
 
         var started = timeProvider.GetTimestamp();
+        var messageId = message.MessageId ?? string.Empty;
         try
         {
+            // Filters run inside the measured block: a filter that blocks a message counts as a failed send.
+            var mail = await pipeline.PrepareAsync(message, envelope, Name, cancellationToken).ConfigureAwait(false);
+            messageId = message.MessageId ?? string.Empty;
+            activity?.SetTag("mailing.message_id", messageId);
+            activity?.SetTag("mailing.recipients", mail.Envelope.Recipients.Count);
+
             var result = await DeliverAsync(mail, cancellationToken).ConfigureAwait(false);
             var elapsed = timeProvider.GetElapsedTime(started);
             var server = new KeyValuePair<string, object?>("server.address", result.Server);

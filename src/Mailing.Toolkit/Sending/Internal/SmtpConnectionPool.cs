@@ -13,7 +13,7 @@ namespace Mailing.Toolkit.Sending.Internal;
 /// at a time; idle clients are kept most-recently-used first and closed after the idle timeout or after
 /// carrying their quota of messages. Connecting fails over across the configured servers.
 /// </summary>
-internal sealed class SmtpConnectionPool : IAsyncDisposable
+internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
 {
     private readonly SmtpSenderOptions options;
     private readonly SmtpServerEndpoint[] endpoints;
@@ -101,6 +101,19 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             Close(client);
         await Task.WhenAll(closing.Keys).ConfigureAwait(false);
         slots.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        reaper.Dispose();
+        while (idle.TryPop(out var client))
+        {
+            client.Dispose();
+            telemetry.ConnectionsOpen.Add(-1, senderTag, new("server.address", client.Endpoint.ToString()));
+        }
     }
 
     private async Task<PooledSmtpClient> ConnectAsync(CancellationToken cancellationToken)

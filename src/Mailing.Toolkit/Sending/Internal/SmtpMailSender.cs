@@ -10,7 +10,7 @@ namespace Mailing.Toolkit.Sending.Internal;
 /// Sends over a pool of MailKit connections with retries for transient failures, a shared rate limit and
 /// server failover. A failure after the end of the data is reported as maybe delivered and never retried.
 /// </summary>
-internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
+internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDisposable
 {
     // MAIL FROM:<> — the null reverse path of automatic replies and bounces.
     private static readonly MailboxAddress NullReversePath = new(string.Empty, string.Empty);
@@ -131,6 +131,13 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable
         format.HiddenHeaders.Add(HeaderId.Bcc);
         format.HiddenHeaders.Add(HeaderId.ResentBcc);
         return format;
+    }
+
+    /// <summary>For containers disposed synchronously: closes connections without waiting for QUIT replies.</summary>
+    public void Dispose()
+    {
+        rateLimiter?.Dispose();
+        pool.Dispose();
     }
 
     /// <summary>Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries spread out.</summary>
