@@ -5,59 +5,84 @@ using Mailing.Toolkit.Benchmarks.Infrastructure;
 using Mailing.Toolkit.Sending;
 using Mailing.Toolkit.Sending.Internal;
 using Mailing.Toolkit.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
 
 namespace Mailing.Toolkit.Benchmarks;
 
 /// <summary>
-/// Where (c) spends the time it takes beyond (b): the same 4,000-message load against smtp-sink, adding the
-/// sender's layers one at a time. Not part of the '*Smtp*' tables; run with --filter '*Breakdown*'.
+/// Where (c) spends the time it takes beyond (b): the smtp-sink load, adding the pooled sender's layers
+/// one at a time (its internal types are visible to this assembly). Not part of the '*Smtp*' tables.
 /// </summary>
 [Config(typeof(SmtpBenchmarkConfig))]
-public class PooledSenderBreakdownBenchmarks
+public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
 {
-    private const int Callers = 8;
     private const int Messages = 4000;
 
-    private readonly ConcurrentCallers load = new(Callers, Messages);
+    private readonly MailboxAddress from = MailboxAddress.Parse(BenchMessages.From);
+    private readonly MailboxAddress[] to = [MailboxAddress.Parse(BenchMessages.To)];
     private SmtpSinkServer? sink;
-    private SmtpTarget target = null!;
-    private SmtpClient[] rawClients = [];
     private PooledSmtpClient[] pooledClients = [];
     private SmtpConnectionPool? pool;
-    private ServiceProvider? provider;
-    private IMailSender sender = null!;
-    private MailboxAddress from = null!;
-    private MailboxAddress[] to = [];
 
-    [GlobalSetup]
-    public async Task SetupAsync()
+    public PooledSenderBreakdownBenchmarks()
+        : base(Messages)
+    {
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Messages, Description = "(b) raw MailKit, 8 persistent clients")]
+    public Task PersistentClients() => SendWithPersistentClientsAsync();
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "PooledSmtpClient + wire logger, explicit envelope")]
+    public Task PooledClients() => Load.RunAsync(caller =>
+    {
+        var client = pooledClients[caller];
+        client.BeginMessage();
+        return client.SendAsync(FormatOptions.Default, Load.Messages[caller], from, to);
+    });
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "+ SmtpConnectionPool rent/return")]
+    public Task PoolRentReturn() => Load.RunAsync(async caller =>
+    {
+        var client = await pool!.RentAsync(CancellationToken.None);
+        client.BeginMessage();
+        await client.SendAsync(FormatOptions.Default, Load.Messages[caller], from, to);
+        client.MessagesSent++;
+        pool.Return(client, reusable: true);
+    });
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "(c) pooled IMailSender")]
+    public Task PooledSender() => SendWithPooledSenderAsync();
+
+    private protected override async Task<SmtpTarget> StartServerAsync()
     {
         sink = await SmtpSinkServer.StartAsync();
-        target = new SmtpTarget(SmtpSinkServer.Host, sink.Port, SecureSocketOptions.None);
-        rawClients = await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => target.ConnectAsync()));
-        var endpoint = new SmtpServerEndpoint { Host = target.Host, Port = target.Port, Security = SecureSocketOptions.None };
+        return new SmtpTarget(SmtpSinkServer.Host, sink.Port, SecureSocketOptions.None);
+    }
+
+    private protected override async ValueTask StopServerAsync()
+    {
+        if (sink is not null)
+            await sink.DisposeAsync();
+    }
+
+    private protected override async Task OnSetupAsync()
+    {
+        var endpoint = new SmtpServerEndpoint { Host = Target.Host, Port = Target.Port, Security = SecureSocketOptions.None };
         pooledClients = new PooledSmtpClient[Callers];
         for (var i = 0; i < Callers; i++)
         {
             pooledClients[i] = new PooledSmtpClient(new SmtpWireLogger(NullLogger.Instance), endpoint);
-            await pooledClients[i].ConnectAsync(target.Host, target.Port, SecureSocketOptions.None);
+            await pooledClients[i].ConnectAsync(Target.Host, Target.Port, SecureSocketOptions.None);
         }
 
-        var options = new SmtpSenderOptions { Host = target.Host, Port = target.Port, Security = SecureSocketOptions.None, MaxConnections = Callers, MaxMessagesPerConnection = 100_000 };
+        var options = new SmtpSenderOptions { Host = Target.Host, Port = Target.Port, Security = SecureSocketOptions.None, MaxConnections = Callers, MaxMessagesPerConnection = 100_000 };
         pool = new SmtpConnectionPool(null, options, TimeProvider.System, new SendingTelemetry(), NullLoggerFactory.Instance);
-        provider = target.CreatePooledSender(Callers);
-        sender = provider.GetRequiredService<IMailSender>();
-        from = MailboxAddress.Parse(BenchMessages.From);
-        to = [MailboxAddress.Parse(BenchMessages.To)];
     }
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
+    private protected override async Task OnCleanupAsync()
     {
-        foreach (var client in rawClients.Concat<SmtpClient>(pooledClients))
+        foreach (SmtpClient client in pooledClients)
         {
             await client.DisconnectAsync(quit: true);
             client.Dispose();
@@ -65,33 +90,5 @@ public class PooledSenderBreakdownBenchmarks
 
         if (pool is not null)
             await pool.DisposeAsync();
-        if (provider is not null)
-            await provider.DisposeAsync();
-        if (sink is not null)
-            await sink.DisposeAsync();
     }
-
-    [Benchmark(Baseline = true, OperationsPerInvoke = Messages, Description = "(b) raw MailKit SmtpClient")]
-    public Task Raw() => load.RunAsync(caller => rawClients[caller].SendAsync(load.Messages[caller]));
-
-    [Benchmark(OperationsPerInvoke = Messages, Description = "PooledSmtpClient + wire logger, explicit envelope")]
-    public Task PooledClient() => load.RunAsync(caller =>
-    {
-        var client = pooledClients[caller];
-        client.BeginMessage();
-        return client.SendAsync(FormatOptions.Default, load.Messages[caller], from, to);
-    });
-
-    [Benchmark(OperationsPerInvoke = Messages, Description = "+ SmtpConnectionPool rent/return")]
-    public Task PoolRentReturn() => load.RunAsync(async caller =>
-    {
-        var client = await pool!.RentAsync(CancellationToken.None);
-        client.BeginMessage();
-        await client.SendAsync(FormatOptions.Default, load.Messages[caller], from, to);
-        client.MessagesSent++;
-        pool.Return(client, reusable: true);
-    });
-
-    [Benchmark(OperationsPerInvoke = Messages, Description = "(c) IMailSender (+ pipeline, telemetry, result)")]
-    public Task Sender() => load.RunAsync(caller => sender.SendAsync(load.Messages[caller]));
 }

@@ -1,10 +1,20 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using Mailing.Toolkit.Benchmarks;
 
-// dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- --filter '*Smtp*'
-// dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- smtp-source
-if (args is ["smtp-source"])
-    return await SmtpSourceReference.RunAsync();
-
-BenchmarkSwitcher.FromAssembly(typeof(SmtpSinkBenchmarks).Assembly).Run(args);
-return 0;
+// See docs/benchmarks.md.
+//   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- --filter '*Smtp*'
+//   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- smtp-source
+//   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- interleaved SmtpSinkBenchmarks [rounds]
+switch (args)
+{
+    case ["smtp-source"]:
+        return await SmtpSourceReference.RunAsync();
+    case ["interleaved", var suite]:
+        return await InterleavedRunner.RunAsync(suite, rounds: 20);
+    case ["interleaved", var suite, var rounds]:
+        return await InterleavedRunner.RunAsync(suite, int.Parse(rounds, CultureInfo.InvariantCulture));
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(SmtpSinkBenchmarks).Assembly).Run(args);
+        return 0;
+}

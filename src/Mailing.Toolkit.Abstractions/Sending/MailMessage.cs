@@ -96,9 +96,10 @@ public sealed class MailMessage
         AddAll(message.Cc, Cc, nameof(Cc));
         AddAll(message.Bcc, Bcc, nameof(Bcc));
         message.Subject = Subject ?? string.Empty;
-        var domain = From?.Domain ?? Sender?.Domain;
-        if (MessageId is not null || domain is not null)
-            message.MessageId = MessageId ?? MimeUtils.GenerateMessageId(domain);
+        if (MessageId is not null)
+            message.MessageId = MessageId;
+        else if ((From?.Domain ?? Sender?.Domain) is { } domain)
+            message.MessageId = MimeUtils.GenerateMessageId(domain);
         else
             message.Headers.Remove(HeaderId.MessageId); // the sender adds one in the domain of its default From
 

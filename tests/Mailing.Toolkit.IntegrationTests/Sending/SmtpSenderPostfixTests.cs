@@ -42,7 +42,7 @@ public sealed class SmtpSenderPostfixTests(PostfixFixture postfix)
         Assert.Equal("app@example.test", delivered.From.Mailboxes.Single().Address);
         var part = Assert.IsType<MimePart>(Assert.Single(delivered.Attachments));
         using var content = new MemoryStream();
-        await part.Content.DecodeToAsync(content);
+        await part.Content!.DecodeToAsync(content);
         Assert.Equal(attachment, content.ToArray());
         Assert.Contains("ESMTPS", delivered.Headers[HeaderId.Received], StringComparison.Ordinal); // Postfix's mark of a TLS session
         Assert.Contains("STARTTLS", wire.Text, StringComparison.Ordinal);
@@ -128,7 +128,7 @@ public sealed class SmtpSenderPostfixTests(PostfixFixture postfix)
         var files = await postfix.WaitForNewMessagesAsync(postfix.AliceMaildir, before + 1);
         var delivered = await MimeMessage.LoadAsync(files.Single(f => File.ReadAllText(f).Contains(subject, StringComparison.Ordinal)));
         Assert.Contains("MAIL FROM:<evil@example.test>", delivered.TextBody, StringComparison.Ordinal);
-        Assert.Empty(postfix.NewMessages(postfix.BobMaildir).Where(f => File.ReadAllText(f).Contains("smuggled", StringComparison.Ordinal)));
+        Assert.DoesNotContain(postfix.NewMessages(postfix.BobMaildir), f => File.ReadAllText(f).Contains("smuggled", StringComparison.Ordinal));
         Assert.Throws<ArgumentException>(() => new MailMessage { Subject = "x\r\nBcc: bob@example.test" });
     }
 

@@ -32,7 +32,7 @@ public sealed class MaildirMailSenderTests : IDisposable
         Assert.Equal("Invoice", parsed.Subject);
         var attachment = Assert.IsType<MimePart>(Assert.Single(parsed.Attachments));
         using var content = new MemoryStream();
-        await attachment.Content.DecodeToAsync(content);
+        await attachment.Content!.DecodeToAsync(content);
         Assert.Equal([1, 2, 3, 4], content.ToArray());
     }
 

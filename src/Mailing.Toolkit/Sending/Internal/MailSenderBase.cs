@@ -13,7 +13,6 @@ internal abstract class MailSenderBase : IMailSender
 {
     private readonly OutgoingMailPipeline pipeline;
     private readonly SendingTelemetry telemetry;
-    private readonly TimeProvider timeProvider;
     private readonly KeyValuePair<string, object?> transportTag;
     private readonly KeyValuePair<string, object?> senderTag;
 
@@ -23,7 +22,7 @@ internal abstract class MailSenderBase : IMailSender
         Name = name;
         this.pipeline = pipeline;
         this.telemetry = telemetry;
-        this.timeProvider = timeProvider;
+        TimeProvider = timeProvider;
         Logger = logger;
         transportTag = new("mailing.transport", transport);
         senderTag = new("mailing.sender", name ?? "default");
@@ -37,7 +36,7 @@ internal abstract class MailSenderBase : IMailSender
 
     protected ILogger Logger { get; }
 
-    protected TimeProvider TimeProvider => timeProvider;
+    protected TimeProvider TimeProvider { get; }
 
     public async Task<SendResult> SendAsync(MailMessage message, CancellationToken cancellationToken = default)
     {
@@ -53,7 +52,7 @@ internal abstract class MailSenderBase : IMailSender
         activity?.SetTag("mailing.transport", Transport);
         activity?.SetTag("mailing.sender", Name ?? "default");
 
-        var started = timeProvider.GetTimestamp();
+        var started = TimeProvider.GetTimestamp();
         var messageId = message.MessageId ?? string.Empty;
         try
         {
@@ -64,7 +63,7 @@ internal abstract class MailSenderBase : IMailSender
             activity?.SetTag("mailing.recipients", mail.Envelope.Recipients.Count);
 
             var result = await DeliverAsync(mail, cancellationToken).ConfigureAwait(false);
-            var elapsed = timeProvider.GetElapsedTime(started);
+            var elapsed = TimeProvider.GetElapsedTime(started);
             var server = new KeyValuePair<string, object?>("server.address", result.Server);
             telemetry.Sent.Add(1, transportTag, senderTag, server);
             telemetry.Duration.Record(elapsed.TotalSeconds, transportTag, senderTag, server);
@@ -85,7 +84,7 @@ internal abstract class MailSenderBase : IMailSender
                 OperationCanceledException => "cancelled",
                 _ => ex.GetType().Name,
             };
-            var elapsed = timeProvider.GetElapsedTime(started);
+            var elapsed = TimeProvider.GetElapsedTime(started);
             var error = new KeyValuePair<string, object?>("error.type", errorType);
             telemetry.Failed.Add(1, transportTag, senderTag, error);
             telemetry.Duration.Record(elapsed.TotalSeconds, transportTag, senderTag, error);

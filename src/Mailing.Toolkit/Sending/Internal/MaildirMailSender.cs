@@ -19,7 +19,6 @@ internal sealed class MaildirMailSender : MailSenderBase
     private readonly string tmp;
     private readonly string @new;
     private readonly bool durable;
-    private readonly TimeProvider timeProvider;
     private long sequence;
 
     public MaildirMailSender(string? name, MaildirSenderOptions options, OutgoingMailPipeline pipeline, SendingTelemetry telemetry, TimeProvider timeProvider, ILogger<MaildirMailSender> logger)
@@ -29,7 +28,6 @@ internal sealed class MaildirMailSender : MailSenderBase
         tmp = Path.Combine(root, "tmp");
         @new = Path.Combine(root, "new");
         durable = options.Durable;
-        this.timeProvider = timeProvider;
         Directory.CreateDirectory(tmp);
         Directory.CreateDirectory(@new);
         Directory.CreateDirectory(Path.Combine(root, "cur"));
@@ -84,7 +82,7 @@ internal sealed class MaildirMailSender : MailSenderBase
     /// <summary>time.M{microseconds}P{pid}Q{sequence}.host: unique across processes and hosts, per the Maildir convention.</summary>
     private string NextUniqueName()
     {
-        var now = timeProvider.GetUtcNow();
+        var now = TimeProvider.GetUtcNow();
         var seconds = now.ToUnixTimeSeconds();
         var micros = (now.Ticks % TimeSpan.TicksPerSecond) / 10;
         var q = Interlocked.Increment(ref sequence);

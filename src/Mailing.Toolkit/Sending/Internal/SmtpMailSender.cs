@@ -20,7 +20,6 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
 
     private readonly SmtpSenderOptions options;
     private readonly SmtpConnectionPool pool;
-    private readonly TimeProvider timeProvider;
     private readonly SendingTelemetry telemetry;
     private readonly KeyValuePair<string, object?> senderTag;
     private readonly TokenBucketRateLimiter? rateLimiter;
@@ -29,7 +28,6 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
         : base("smtp", name, pipeline, telemetry, timeProvider, loggerFactory.CreateLogger<SmtpMailSender>())
     {
         this.options = options;
-        this.timeProvider = timeProvider;
         this.telemetry = telemetry;
         senderTag = new("mailing.sender", name ?? "default");
         pool = new SmtpConnectionPool(name, options, timeProvider, telemetry, loggerFactory);
@@ -114,7 +112,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
             var delay = RetryDelay(attempt);
             telemetry.Retries.Add(1, senderTag, new("error.type", failure.ErrorType));
             SmtpSenderLog.Retrying(Logger, mail.Message.MessageId ?? string.Empty, attempt, failure.ErrorType, failure.ReplyCode, delay.TotalMilliseconds);
-            await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(delay, TimeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
