@@ -254,4 +254,36 @@ public sealed class SmtpMailSenderTests
         Assert.EndsWith("@example.test", received.Parse().MessageId, StringComparison.Ordinal);
         Assert.Equal("app@example.test", received.Parse().From.Mailboxes.Single().Address);
     }
+
+    [Fact]
+    public async Task SendAsync_CancelledWhileTheServerIsSlow_ThrowsOperationCanceledAndDoesNotRetry()
+    {
+        await using var server = InProcessSmtpServer.Start(o => o.DataDelay = TimeSpan.FromSeconds(5));
+        await using var provider = SenderFactory.Smtp(server.Port, o => o.MaxAttempts = 3);
+        using var cancel = new CancellationTokenSource();
+        var send = provider.GetRequiredService<IMailSender>().SendAsync(SenderFactory.Message(), cancel.Token);
+        await SenderFactory.WaitUntilAsync(() => server.DataCount == 1, "the data reached the server");
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        Assert.Equal(1, server.DataCount);
+    }
+
+    [Fact]
+    public async Task SendAsync_ReportsOpenAndBusyConnections()
+    {
+        await using var server = InProcessSmtpServer.Start();
+        await using var provider = SenderFactory.Smtp(server.Port, o => o.MaxConnections = 2);
+        var factory = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var open = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(factory, "Mailing.Toolkit", "mailing.smtp.connections.open");
+        using var busy = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(factory, "Mailing.Toolkit", "mailing.smtp.connections.busy");
+        var sender = provider.GetRequiredService<IMailSender>();
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => sender.SendAsync(SenderFactory.Message())));
+
+        Assert.Equal(server.Sessions, open.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(0, busy.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(10, busy.GetMeasurementSnapshot().Count(m => m.Value == 1));
+    }
 }
