@@ -38,21 +38,23 @@ internal static class InterleavedRunner
             for (var round = 0; round < WarmupRounds; round++)
             {
                 foreach (var variant in variants)
-                    await variant.TimeAsync(suite);
+                    _ = await variant.TimeAsync(suite);
             }
 
-            // times[round][variant], in seconds per invocation.
+            // [round][variant]: wall-clock and this process's CPU time (all threads, user + kernel), in seconds per invocation.
             var times = new double[rounds][];
+            var cpu = new double[rounds][];
             for (var round = 0; round < rounds; round++)
             {
                 times[round] = new double[variants.Length];
+                cpu[round] = new double[variants.Length];
                 foreach (var index in Enumerable.Range(0, variants.Length).OrderBy(_ => Random.Shared.Next()))
-                    times[round][index] = await variants[index].TimeAsync(suite);
+                    (times[round][index], cpu[round][index]) = await variants[index].TimeAsync(suite);
                 Console.Error.Write('.');
             }
 
             Console.Error.WriteLine();
-            Print(variants, times);
+            Print(variants, times, cpu);
         }
         finally
         {
@@ -62,20 +64,22 @@ internal static class InterleavedRunner
         return 0;
     }
 
-    private static void Print(Variant[] variants, double[][] times)
+    private static void Print(Variant[] variants, double[][] times, double[][] cpu)
     {
         var invariant = CultureInfo.InvariantCulture;
         Console.WriteLine($"{times.Length} rounds after {WarmupRounds} warm-up rounds; medians. 'x vs N' = throughput relative to variant N, the median of per-round ratios.");
+        Console.WriteLine("Client CPU = CPU time of this process (every thread, user + kernel) per message; the server's is not included.");
         Console.WriteLine();
-        Console.WriteLine($"| # | Variant | Time per message | Messages/s | {string.Join(" | ", variants.Select((_, i) => $"x vs {i + 1}"))} |");
-        Console.WriteLine($"|---|---|---:|---:|{string.Concat(variants.Select(_ => "---:|"))}");
+        Console.WriteLine($"| # | Variant | Time per message | Messages/s | Client CPU per message | {string.Join(" | ", variants.Select((_, i) => $"x vs {i + 1}"))} |");
+        Console.WriteLine($"|---|---|---:|---:|---:|{string.Concat(variants.Select(_ => "---:|"))}");
         for (var v = 0; v < variants.Length; v++)
         {
             var perMessage = Median(times.Select(round => round[v] / variants[v].Messages));
+            var cpuPerMessage = Median(cpu.Select(round => round[v] / variants[v].Messages));
             var relative = Enumerable.Range(0, variants.Length)
                 .Select(other => Median(times.Select(round => round[other] / variants[other].Messages / (round[v] / variants[v].Messages))).ToString("F2", invariant));
             Console.WriteLine(string.Create(invariant,
-                $"| {v + 1} | {variants[v].Name}{(variants[v].Baseline ? " (baseline)" : "")} | {perMessage * 1e6:F1} us | {1 / perMessage:F0} | {string.Join(" | ", relative)} |"));
+                $"| {v + 1} | {variants[v].Name}{(variants[v].Baseline ? " (baseline)" : "")} | {perMessage * 1e6:F1} us | {1 / perMessage:F0} | {cpuPerMessage * 1e6:F1} us | {string.Join(" | ", relative)} |"));
         }
     }
 
@@ -87,11 +91,12 @@ internal static class InterleavedRunner
 
     private sealed record Variant(string Name, bool Baseline, int Messages, MethodInfo Method)
     {
-        public async Task<double> TimeAsync(object suite)
+        public async Task<(double Wall, double Cpu)> TimeAsync(object suite)
         {
+            var cpuBefore = Environment.CpuUsage.TotalTime;
             var clock = Stopwatch.StartNew();
             await (Task)Method.Invoke(suite, null)!;
-            return clock.Elapsed.TotalSeconds;
+            return (clock.Elapsed.TotalSeconds, (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds);
         }
     }
 }
