@@ -36,8 +36,10 @@ var message = new MailMessage
 };
 
 var result = await sender.SendAsync(message);
-Console.WriteLine($"Sent {result.MessageId} to {string.Join(", ", result.Accepted.Select(r => r.Address))}");
-Console.WriteLine($"Landed in {result.Response ?? result.Server}");
+Console.WriteLine($"Sent {result.MessageId} to {string.Join(", ", result.Accepted.Select(r => r.Address))} via {result.Server}");
+Console.WriteLine(File.Exists(result.Response)
+    ? $"Landed in {result.Response}"              // the Maildir sender reports the file it wrote
+    : $"The server answered: {result.Response}"); // the SMTP sender reports the server's reply
 
 await host.StopAsync();
 

@@ -10,11 +10,13 @@ internal sealed class InMemoryMailSender(
     string? name, InMemoryOutbox outbox, OutgoingMailPipeline pipeline, SendingTelemetry telemetry, TimeProvider timeProvider, ILogger<InMemoryMailSender> logger)
     : MailSenderBase("memory", name, pipeline, telemetry, timeProvider, logger)
 {
+
     protected override async Task<SendResult> DeliverAsync(OutgoingMail mail, CancellationToken cancellationToken)
     {
-        // Keep a parsed copy: the caller may dispose its message (and the attachment streams) right after sending.
+        // Keep a parsed copy, as a server receives it (no Bcc header): the caller may dispose its message
+        // (and the attachment streams) right after sending. Bcc recipients are in the envelope.
         using var buffer = new MemoryStream();
-        await mail.Message.WriteToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await mail.Message.WriteToAsync(WireFormats.Network, buffer, cancellationToken).ConfigureAwait(false);
         buffer.Position = 0;
         var copy = await MimeMessage.LoadAsync(buffer, cancellationToken).ConfigureAwait(false);
 

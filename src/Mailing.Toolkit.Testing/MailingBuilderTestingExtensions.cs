@@ -12,7 +12,8 @@ public static class MailingBuilderTestingExtensions
 {
     /// <summary>
     /// Makes the default <see cref="IMailSender"/> record messages in the <see cref="InMemoryOutbox"/> singleton
-    /// instead of sending them. Call it before (or instead of) other senders: the first default sender wins.
+    /// instead of sending them. It replaces a default sender registered before (for example by the application's
+    /// own <c>AddSmtpSender()</c>, when a test host adds it afterwards); that sender's options are still validated.
     /// </summary>
     public static IMailingBuilder AddInMemorySender(this IMailingBuilder builder) => AddInMemory(builder, null);
 
@@ -27,12 +28,18 @@ public static class MailingBuilderTestingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<InMemoryOutbox>();
-        return MailingBuilderSendingExtensions.AddSender(builder, name, sp => new InMemoryMailSender(
+        if (name is null)
+        {
+            foreach (var existing in builder.Services.Where(d => d.ServiceType == typeof(IMailSender) && !d.IsKeyedService).ToArray())
+                builder.Services.Remove(existing);
+        }
+
+        return MailingBuilderSendingExtensions.AddSender(builder, name, nameof(AddInMemorySender), sp => new InMemoryMailSender(
             name,
             sp.GetRequiredService<InMemoryOutbox>(),
             sp.GetRequiredService<OutgoingMailPipeline>(),
             sp.GetRequiredService<SendingTelemetry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<InMemoryMailSender>>()));
+            sp.LoggerFactory().CreateLogger<InMemoryMailSender>()));
     }
 }

@@ -93,6 +93,11 @@ internal static class InterleavedRunner
     {
         public async Task<(double Wall, double Cpu)> TimeAsync(object suite)
         {
+            // Like BenchmarkDotNet between iterations: the previous variant's garbage and finalizers
+            // (TLS handles of variant (a)) must not be collected on this variant's clock.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
             var cpuBefore = Environment.CpuUsage.TotalTime;
             var clock = Stopwatch.StartNew();
             await (Task)Method.Invoke(suite, null)!;

@@ -24,6 +24,7 @@ public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
     private SmtpSinkServer? sink;
     private PooledSmtpClient[] pooledClients = [];
     private SmtpConnectionPool? pool;
+    private MailEnvelope envelope = null!;
 
     public PooledSenderBreakdownBenchmarks()
         : base(Messages)
@@ -54,6 +55,9 @@ public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
     [Benchmark(OperationsPerInvoke = Messages, Description = "(c) pooled IMailSender")]
     public Task PooledSender() => SendWithPooledSenderAsync();
 
+    [Benchmark(OperationsPerInvoke = Messages, Description = "(c) with a MailEnvelope built once")]
+    public Task PooledSenderWithEnvelope() => Load.RunAsync(caller => Sender.SendAsync(Load.Messages[caller], envelope));
+
     private protected override async Task<SmtpTarget> StartServerAsync()
     {
         sink = await SmtpSinkServer.StartAsync();
@@ -78,6 +82,7 @@ public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
 
         var options = new SmtpSenderOptions { Host = Target.Host, Port = Target.Port, Security = SecureSocketOptions.None, MaxConnections = Callers, MaxMessagesPerConnection = 100_000 };
         pool = new SmtpConnectionPool(null, options, TimeProvider.System, new SendingTelemetry(), NullLoggerFactory.Instance);
+        envelope = MailEnvelope.FromMessage(Load.Messages[0]);
     }
 
     private protected override async Task OnCleanupAsync()

@@ -19,6 +19,7 @@ public class SendPipelineOverheadBenchmarks
 {
     private readonly MimeMessage message = BenchMessages.Create(0);
     private readonly OutgoingMailPipeline pipeline = new(Options.Create(new MailingOptions { DefaultFrom = BenchMessages.From }), []);
+    private readonly MailEnvelope envelope = MailEnvelope.FromMessage(BenchMessages.Create(0));
     private NoTransportSender sender = null!;
 
     [GlobalSetup]
@@ -32,6 +33,9 @@ public class SendPipelineOverheadBenchmarks
 
     [Benchmark(Description = "MessageSafety.EnsureHeadersSafe")]
     public void HeaderCheck() => MessageSafety.EnsureHeadersSafe(message);
+
+    [Benchmark(Description = "MailEnvelope -> MailKit addresses")]
+    public MailboxAddress[] EnvelopeToMailKit() => envelope.Recipients.Select(r => r.ToMailboxAddress()).Append(envelope.Sender!.ToMailboxAddress()).ToArray();
 
     [Benchmark(Description = "OutgoingMailPipeline.PrepareAsync")]
     public ValueTask<OutgoingMail> Prepare() => pipeline.PrepareAsync(message, null, null, CancellationToken.None);

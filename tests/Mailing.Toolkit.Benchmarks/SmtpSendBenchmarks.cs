@@ -16,13 +16,14 @@ public abstract class SmtpSendBenchmarks
 
     private SmtpClient[] rawClients = [];
     private ServiceProvider? provider;
-    private IMailSender sender = null!;
 
     protected SmtpSendBenchmarks(int messages) => Load = new ConcurrentCallers(Callers, messages);
 
     private protected ConcurrentCallers Load { get; }
 
     private protected SmtpTarget Target { get; private set; } = null!;
+
+    private protected IMailSender Sender { get; private set; } = null!;
 
     [BenchmarkDotNet.Attributes.GlobalSetup]
     public async Task SetupAsync()
@@ -31,9 +32,9 @@ public abstract class SmtpSendBenchmarks
         Console.WriteLine($"// {GetType().Name}: server {Target}, {Load.Callers} callers x {Load.MessagesPerCaller} messages of {BenchMessages.WireSize(Load.Messages[0])} bytes");
         rawClients = await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Target.ConnectAsync()));
         provider = Target.CreatePooledSender(maxConnections: Callers);
-        sender = provider.GetRequiredService<IMailSender>();
+        Sender = provider.GetRequiredService<IMailSender>();
         // One message per caller at once: the pool opens its 8 connections now, as (b) just did.
-        await Task.WhenAll(Load.Messages.Select(message => sender.SendAsync(message)));
+        await Task.WhenAll(Load.Messages.Select(message => Sender.SendAsync(message)));
         await OnSetupAsync();
     }
 
@@ -72,5 +73,5 @@ public abstract class SmtpSendBenchmarks
 
     /// <summary>(c) The library: every caller just calls IMailSender.SendAsync.</summary>
     private protected Task SendWithPooledSenderAsync() =>
-        Load.RunAsync(caller => sender.SendAsync(Load.Messages[caller]));
+        Load.RunAsync(caller => Sender.SendAsync(Load.Messages[caller]));
 }

@@ -104,6 +104,12 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as EmailAddress);
 
+    /// <summary>Compares the addr-specs, ignoring case, like <see cref="Equals(EmailAddress?)"/>.</summary>
+    public static bool operator ==(EmailAddress? left, EmailAddress? right) => left is null ? right is null : left.Equals(right);
+
+    /// <summary>The negation of <see cref="op_Equality"/>.</summary>
+    public static bool operator !=(EmailAddress? left, EmailAddress? right) => !(left == right);
+
     /// <inheritdoc/>
     public override int GetHashCode() => StringComparer.OrdinalIgnoreCase.GetHashCode(Address);
 

@@ -48,8 +48,9 @@ public sealed class MailDeliveryException : Exception
 
     /// <summary>
     /// A short, stable classification used in logs and the <c>error.type</c> metric attribute:
-    /// <c>rejected</c>, <c>recipients_rejected</c>, <c>connection</c>, <c>timeout</c>, <c>tls</c>,
-    /// <c>authentication</c>, <c>protocol</c>, <c>io</c>, <c>invalid_message</c>.
+    /// <c>rejected</c> (the server refused the sender, the message or the session), <c>recipients_rejected</c>
+    /// (every recipient was refused), <c>connection</c>, <c>timeout</c>, <c>protocol</c>, <c>io</c>, <c>tls</c>,
+    /// <c>authentication</c> and <c>rate_limited</c>.
     /// </summary>
     public string ErrorType { get; }
 

@@ -44,6 +44,9 @@ public sealed class SendResult
     /// <summary>How many attempts the send took (1 when the first one succeeded).</summary>
     public int Attempts { get; }
 
-    /// <summary>The server's reply to the end of the message data (for example <c>250 2.0.0 Ok: queued as ABC</c>).</summary>
+    /// <summary>
+    /// The SMTP server's reply text to the end of the message data, without the code (for example
+    /// <c>2.0.0 Ok: queued as ABC</c>); the file written for the Maildir sender.
+    /// </summary>
     public string? Response { get; }
 }

@@ -88,87 +88,105 @@ public static class MailingBuilderSendingExtensions
 
     /// <summary>Redirects every message to <c>Mailing:Redirect:To</c>, for non-production environments.</summary>
     public static IMailingBuilder AddRedirectFilter(this IMailingBuilder builder) =>
-        AddRedirect(builder, MailingBuilder.Section(builder, "Redirect"), null);
+        AddRedirect(builder, MailingBuilder.Section(builder, "Redirect"), null, RedirectPath);
 
     /// <summary>Redirects every message to one address, for non-production environments; <paramref name="configure"/> runs after <c>Mailing:Redirect</c> is bound.</summary>
     public static IMailingBuilder AddRedirectFilter(this IMailingBuilder builder, Action<RedirectFilterOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        return AddRedirect(builder, MailingBuilder.Section(builder, "Redirect"), configure);
+        return AddRedirect(builder, MailingBuilder.Section(builder, "Redirect"), configure, RedirectPath);
     }
 
     /// <summary>Redirects every message to one address, bound to <paramref name="section"/>.</summary>
     public static IMailingBuilder AddRedirectFilter(this IMailingBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return AddRedirect(builder, section, null);
+        return AddRedirect(builder, section, null, MailingBuilder.PathOf(section, RedirectPath));
     }
 
     private static IMailingBuilder AddSmtp(IMailingBuilder builder, string? name, IConfiguration? section, Action<SmtpSenderOptions>? configure, string path)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var optionsName = name ?? Options.Options.DefaultName;
-        var options = builder.Services.AddOptions<SmtpSenderOptions>(optionsName);
-        if (section is not null)
-            options.Bind(section);
-        if (configure is not null)
-            options.Configure(configure);
-        if (!SenderRegistration.TryAdd(builder.Services, "smtp", name))
+        var first = SenderRegistration.TryAdd(builder.Services, "smtp", name);
+        var options = Configure(builder.Services.AddOptions<SmtpSenderOptions>(optionsName), first ? section : null, configure);
+        if (!first)
             return builder;
 
         options.ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SmtpSenderOptions>>(new SmtpSenderOptionsValidator(optionsName, path));
-        return AddSender(builder, name, sp => new SmtpMailSender(
+        return AddSender(builder, name, "AddSmtpSender", sp => new SmtpMailSender(
             name,
             sp.GetRequiredService<IOptionsMonitor<SmtpSenderOptions>>().Get(optionsName),
             sp.GetRequiredService<OutgoingMailPipeline>(),
             sp.GetRequiredService<SendingTelemetry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.LoggerFactory()));
     }
 
     private static IMailingBuilder AddMaildir(IMailingBuilder builder, IConfiguration? section, Action<MaildirSenderOptions>? configure, string path)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<MaildirSenderOptions>();
-        if (section is not null)
-            options.Bind(section);
-        if (configure is not null)
-            options.Configure(configure);
-        if (!SenderRegistration.TryAdd(builder.Services, "maildir", null))
+        var first = SenderRegistration.TryAdd(builder.Services, "maildir", null);
+        var options = Configure(builder.Services.AddOptions<MaildirSenderOptions>(), first ? section : null, configure);
+        if (!first)
             return builder;
 
         options.ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<MaildirSenderOptions>>(new MaildirSenderOptionsValidator(path));
-        return AddSender(builder, null, sp => new MaildirMailSender(
+        return AddSender(builder, null, "AddMaildirSender", sp => new MaildirMailSender(
             null,
             sp.GetRequiredService<IOptions<MaildirSenderOptions>>().Value,
             sp.GetRequiredService<OutgoingMailPipeline>(),
             sp.GetRequiredService<SendingTelemetry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<MaildirMailSender>>()));
+            sp.LoggerFactory().CreateLogger<MaildirMailSender>()));
     }
 
-    private static IMailingBuilder AddRedirect(IMailingBuilder builder, IConfiguration? section, Action<RedirectFilterOptions>? configure)
+    private static IMailingBuilder AddRedirect(IMailingBuilder builder, IConfiguration? section, Action<RedirectFilterOptions>? configure, string path)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<RedirectFilterOptions>();
+        var first = SenderRegistration.TryAdd(builder.Services, "redirect", null);
+        var options = Configure(builder.Services.AddOptions<RedirectFilterOptions>(), first ? section : null, configure);
+        if (!first)
+            return builder;
+
+        options.ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RedirectFilterOptions>>(new RedirectFilterOptionsValidator(path));
+        return builder.AddOutgoingFilter<RedirectFilter>();
+    }
+
+    /// <summary>Binds the section (first registration only, so lists are not bound twice), then applies the action.</summary>
+    private static OptionsBuilder<TOptions> Configure<TOptions>(OptionsBuilder<TOptions> options, IConfiguration? section, Action<TOptions>? configure)
+        where TOptions : class
+    {
         if (section is not null)
             options.Bind(section);
         if (configure is not null)
             options.Configure(configure);
-        options.ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedirectFilterOptions>, MailingOptionsValidator>());
-        return builder.AddOutgoingFilter<RedirectFilter>();
+        return options;
     }
 
-    /// <summary>Registers a sender as the default <see cref="IMailSender"/> (first one wins) or as a keyed one.</summary>
-    internal static IMailingBuilder AddSender(IMailingBuilder builder, string? name, Func<IServiceProvider, IMailSender> factory)
+    /// <summary>
+    /// Registers a sender as the default <see cref="IMailSender"/> or as a keyed one. Two different default
+    /// transports are a configuration mistake, reported here rather than by silently ignoring one.
+    /// </summary>
+    internal static IMailingBuilder AddSender(IMailingBuilder builder, string? name, string method, Func<IServiceProvider, IMailSender> factory)
     {
-        if (name is null)
-            builder.Services.TryAddSingleton(factory);
-        else
+        if (name is not null)
+        {
             builder.Services.TryAddKeyedSingleton(name, (sp, _) => factory(sp));
+            return builder;
+        }
+
+        if (builder.Services.Any(d => d.ServiceType == typeof(IMailSender) && !d.IsKeyedService))
+        {
+            throw new InvalidOperationException(
+                $"{method}() cannot register the default IMailSender: another sender already is the default. " +
+                $"Give one of them a name (for example {method}(\"backup\", ...)) and resolve it with [FromKeyedServices].");
+        }
+
+        builder.Services.AddSingleton(factory);
         return builder;
     }
 }

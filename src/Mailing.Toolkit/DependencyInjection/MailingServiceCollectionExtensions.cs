@@ -45,10 +45,12 @@ public static class MailingServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(NullLogger<>)));
-        services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.TryAddSingleton(sp => new SendingTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<OutgoingMailPipeline>();
         return new MailingBuilder(services, configuration);
     }
+
+    /// <summary>The host's logger factory, or a no-op one: logging stays optional and its registration order does not matter.</summary>
+    internal static ILoggerFactory LoggerFactory(this IServiceProvider services) =>
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
 }

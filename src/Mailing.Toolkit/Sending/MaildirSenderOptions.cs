@@ -8,8 +8,8 @@ public sealed class MaildirSenderOptions
     public string Path { get; set; } = string.Empty;
 
     /// <summary>
-    /// Whether each message is flushed to disk before it is moved into new/ (and the folder entry after),
-    /// so a crash or power loss never leaves a partial or lost message. On by default.
+    /// Whether each message is flushed to disk (fsync) before it is renamed into new/, so a crash or power
+    /// loss never leaves a partial message where a reader looks. On by default.
     /// </summary>
     public bool Durable { get; set; } = true;
 }

@@ -79,7 +79,7 @@ public sealed class SmtpSenderOptions
 
     /// <summary>
     /// DEVELOPMENT ONLY: accept any server certificate (self-signed, expired, wrong host). Logged as a
-    /// warning on every new connection. Never enable it in production.
+    /// warning when the sender is created and each time an invalid certificate is accepted. Never enable it in production.
     /// </summary>
     public bool DangerousAcceptAnyServerCertificate { get; set; }
 

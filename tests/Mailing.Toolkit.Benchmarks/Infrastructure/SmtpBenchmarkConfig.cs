@@ -19,8 +19,8 @@ internal sealed class SmtpBenchmarkConfig : ManualConfig
         AddJob(Job.Default
             .WithStrategy(RunStrategy.Monitoring)
             .WithLaunchCount(1)
-            .WithWarmupCount(3)
-            .WithIterationCount(10));
+            .WithWarmupCount(6)
+            .WithIterationCount(15));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.OperationsPerSecond);
         // Keep the ratios readable as "0.33" rather than "3.04x slower".

@@ -1,6 +1,7 @@
 using MailKit.Security;
 using Mailing.Toolkit.Sending;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -41,7 +42,8 @@ public sealed class AddMailingTests
     [InlineData("Host", "", "Mailing:Smtp:Host is required.")]
     [InlineData("Host", "bad host\r\nname", "Mailing:Smtp:Host 'bad host name' is not a valid host name or IP address.")]
     [InlineData("MaxConnections", "0", "Mailing:Smtp:MaxConnections must be 1-1024 (was 0).")]
-    [InlineData("Timeout", "00:00:00", "Mailing:Smtp:Timeout must be a positive duration")]
+    [InlineData("Timeout", "00:00:00", "Mailing:Smtp:Timeout must be a duration between")]
+    [InlineData("Timeout", "30", "Mailing:Smtp:Timeout must be a duration between 00:00:00.001 and 00:30:00, written hh:mm:ss (was 30.00:00:00)")]
     [InlineData("MaxAttempts", "50", "Mailing:Smtp:MaxAttempts must be 1-20 (was 50).")]
     public void AddSmtpSender_InvalidSetting_FailsNamingTheKey(string key, string value, string expected)
     {
@@ -121,6 +123,59 @@ public sealed class AddMailingTests
         using var provider = services.BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<SmtpSenderOptions>>().Value;
         Assert.Equal(("a.example.test", 2525), (options.Host, options.Port));
+    }
+
+    [Fact]
+    public void AddSmtpSender_CalledAgain_DoesNotBindListsTwice()
+    {
+        using var provider = Build(new()
+        {
+            ["Mailing:Smtp:Host"] = "smtp.example.test",
+            ["Mailing:Smtp:FailoverServers:0:Host"] = "backup.example.test",
+        }, m => m.AddSmtpSender().AddSmtpSender(o => o.MaxConnections = 2));
+
+        var options = provider.GetRequiredService<IOptions<SmtpSenderOptions>>().Value;
+
+        Assert.Single(options.FailoverServers);
+        Assert.Equal(2, options.MaxConnections);
+    }
+
+    [Fact]
+    public void AddMaildirSender_AfterAnotherDefaultSender_ThrowsSuggestingAName()
+    {
+        var services = new ServiceCollection();
+        var mailing = services.AddMailing().AddSmtpSender(o => o.Host = "smtp.example.test");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => mailing.AddMaildirSender("outbox"));
+
+        Assert.Contains("another sender already is the default", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddInMemorySender_ReplacesTheApplicationsDefaultSender()
+    {
+        var services = new ServiceCollection();
+        services.AddMailing(o => o.DefaultFrom = "app@example.test").AddSmtpSender(o => o.Host = "smtp.example.test");
+        services.AddMailing().AddInMemorySender(); // what a test host adds after the application's registrations
+
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IMailSender>().SendAsync(new MailMessage { To = { "a@example.test" } });
+
+        Assert.Equal(1, provider.GetRequiredService<Mailing.Toolkit.Testing.InMemoryOutbox>().Count);
+    }
+
+    [Fact]
+    public async Task AddLogging_AfterAddMailing_StillReceivesTheSendersLogs()
+    {
+        var logs = new Infrastructure.CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddMailing(o => o.DefaultFrom = "app@example.test").AddInMemorySender();
+        services.AddLogging(b => b.AddProvider(logs));
+
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IMailSender>().SendAsync(new MailMessage { To = { "a@example.test" } });
+
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 1000);
     }
 
     [Fact]

@@ -140,6 +140,30 @@ public sealed class SmtpSecurityTests
         Assert.DoesNotContain("stale-token", logs.AllText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SendAsync_TokenProviderFails_ReportsATransientAuthenticationFailure()
+    {
+        await using var server = ScriptedSmtpServer.Start(_ => DataAction.Accept, acceptToken: _ => true);
+        await using var provider = SenderFactory.Smtp(server.Port, o =>
+        {
+            o.Host = "localhost";
+            o.Security = SecureSocketOptions.StartTls;
+            o.ServerCertificateValidationCallback = TestCertificates.PinLocalhost;
+            o.CheckCertificateRevocation = false;
+            o.MaxAttempts = 2;
+            o.UserName = "app@example.test";
+            o.AccessTokenProvider = (_, _) => throw new HttpRequestException("token endpoint unavailable");
+        });
+
+        var ex = await Assert.ThrowsAsync<MailDeliveryException>(() => provider.GetRequiredService<IMailSender>().SendAsync(SenderFactory.Message()));
+
+        Assert.Equal("authentication", ex.ErrorType);
+        Assert.True(ex.IsTransient);
+        Assert.Equal(2, ex.Attempts);
+        Assert.Contains("token endpoint unavailable", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Tokens);
+    }
+
     private static IEnumerable<string> SecretEncodings(string user, string password)
     {
         yield return Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));

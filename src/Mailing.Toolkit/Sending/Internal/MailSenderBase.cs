@@ -14,6 +14,9 @@ internal abstract class MailSenderBase : IMailSender
     private readonly OutgoingMailPipeline pipeline;
     private readonly SendingTelemetry telemetry;
     private readonly KeyValuePair<string, object?> transportTag;
+
+    /// <summary>The <c>mailing.transport</c> attribute, for transports that record metrics of their own.</summary>
+    protected KeyValuePair<string, object?> TransportTag => transportTag;
     private readonly KeyValuePair<string, object?> senderTag;
 
     protected MailSenderBase(string transport, string? name, OutgoingMailPipeline pipeline, SendingTelemetry telemetry, TimeProvider timeProvider, ILogger logger)
@@ -42,6 +45,7 @@ internal abstract class MailSenderBase : IMailSender
     {
         ArgumentNullException.ThrowIfNull(message);
         using var mime = message.ToMimeMessage();
+        mime.Date = TimeProvider.GetUtcNow();
         return await SendAsync(mime, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -64,10 +68,17 @@ internal abstract class MailSenderBase : IMailSender
 
             var result = await DeliverAsync(mail, cancellationToken).ConfigureAwait(false);
             var elapsed = TimeProvider.GetElapsedTime(started);
-            var server = new KeyValuePair<string, object?>("server.address", result.Server);
-            telemetry.Sent.Add(1, transportTag, senderTag, server);
-            telemetry.Duration.Record(elapsed.TotalSeconds, transportTag, senderTag, server);
-            activity?.SetTag("server.address", result.Server);
+            var tags = new TagList { transportTag, senderTag };
+            if (ServerEndpoint(result) is var (address, port))
+            {
+                tags.Add("server.address", address);
+                tags.Add("server.port", port);
+                activity?.SetTag("server.address", address);
+                activity?.SetTag("server.port", port);
+            }
+
+            telemetry.Sent.Add(1, tags);
+            telemetry.Duration.Record(elapsed.TotalSeconds, tags);
             SenderLog.Sent(Logger, Transport, messageId, result.Server, result.Attempts, elapsed.TotalMilliseconds);
             if (Logger.IsEnabled(LogLevel.Debug))
                 SenderLog.SentDetails(Logger, messageId, string.Join(", ", mail.Envelope.Recipients.Select(r => r.Address)), message.Subject);
@@ -96,6 +107,9 @@ internal abstract class MailSenderBase : IMailSender
             throw;
         }
     }
+
+    /// <summary>The network server a result came from, for the <c>server.address</c>/<c>server.port</c> attributes; none by default.</summary>
+    protected virtual (string Address, int Port)? ServerEndpoint(SendResult result) => null;
 
     /// <summary>Hands a prepared message to the transport.</summary>
     protected abstract Task<SendResult> DeliverAsync(OutgoingMail mail, CancellationToken cancellationToken);

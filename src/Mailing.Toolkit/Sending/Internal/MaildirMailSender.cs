@@ -12,7 +12,6 @@ namespace Mailing.Toolkit.Sending.Internal;
 /// </summary>
 internal sealed class MaildirMailSender : MailSenderBase
 {
-    private static readonly FormatOptions WriteFormat = CreateFormat();
     private static readonly string HostPart = SanitizeHost(Environment.MachineName);
 
     private readonly string root;
@@ -44,7 +43,7 @@ internal sealed class MaildirMailSender : MailSenderBase
             await using (file.ConfigureAwait(false))
             {
                 await WriteEnvelopeHeadersAsync(file, mail.Envelope, cancellationToken).ConfigureAwait(false);
-                await mail.Message.WriteToAsync(WriteFormat, file, cancellationToken).ConfigureAwait(false);
+                await mail.Message.WriteToAsync(WireFormats.Maildir, file, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (durable)
                     file.Flush(flushToDisk: true);
@@ -79,7 +78,7 @@ internal sealed class MaildirMailSender : MailSenderBase
         await stream.WriteAsync(Encoding.UTF8.GetBytes(builder.ToString()), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>time.M{microseconds}P{pid}Q{sequence}.host: unique across processes and hosts, per the Maildir convention.</summary>
+    /// <summary>time.M{microseconds}P{pid}Q{sequence}R{random}.host: unique across processes and hosts, per the Maildir convention.</summary>
     private string NextUniqueName()
     {
         var now = TimeProvider.GetUtcNow();
@@ -102,14 +101,5 @@ internal sealed class MaildirMailSender : MailSenderBase
         {
             // Best effort: a leftover file in tmp/ is never read as a message.
         }
-    }
-
-    private static FormatOptions CreateFormat()
-    {
-        var format = FormatOptions.Default.Clone();
-        format.NewLineFormat = NewLineFormat.Unix;
-        format.HiddenHeaders.Add(HeaderId.Bcc);
-        format.HiddenHeaders.Add(HeaderId.ResentBcc);
-        return format;
     }
 }

@@ -8,7 +8,7 @@ namespace Mailing.Toolkit.Sending.Internal;
 /// original envelope recipients are kept in <see cref="RedirectFilterOptions.OriginalRecipientsHeader"/>;
 /// To and Cc headers are left as they were so the message looks as it would have.
 /// </summary>
-internal sealed partial class RedirectFilter(IOptionsMonitor<RedirectFilterOptions> options, ILogger<RedirectFilter> logger) : IOutgoingMailFilter
+internal sealed partial class RedirectFilter(IOptionsMonitor<RedirectFilterOptions> options, ILogger<RedirectFilter>? logger = null) : IOutgoingMailFilter
 {
     public ValueTask OnSendingAsync(OutgoingMail mail, CancellationToken cancellationToken)
     {
@@ -22,7 +22,8 @@ internal sealed partial class RedirectFilter(IOptionsMonitor<RedirectFilterOptio
             RedirectFilterOptions.OriginalRecipientsHeader,
             string.Join(", ", mail.Envelope.Recipients.Select(r => r.Address)));
         mail.Envelope = mail.Envelope.WithRecipients([target]);
-        LogRedirected(logger, mail.Message.MessageId ?? string.Empty);
+        if (logger is not null)
+            LogRedirected(logger, mail.Message.MessageId ?? string.Empty);
         return ValueTask.CompletedTask;
     }
 

@@ -24,8 +24,16 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             CheckEndpoint(errors, $"{path}:FailoverServers:{i}", server.Host, server.Port, server.Security);
         }
 
-        if (!string.IsNullOrEmpty(options.UserName) && options.Security == SecureSocketOptions.None)
-            errors.Add($"{path}:Security is None but {path}:UserName is set: credentials are never sent over an unencrypted connection. Use Auto, StartTls or SslOnConnect.");
+        if (!string.IsNullOrEmpty(options.UserName))
+        {
+            if (options.Security == SecureSocketOptions.None)
+                errors.Add($"{path}:Security is None but {path}:UserName is set: credentials are never sent over an unencrypted connection. Use Auto, StartTls or SslOnConnect.");
+            for (var i = 0; i < options.FailoverServers.Count; i++)
+            {
+                if (options.FailoverServers[i].Security == SecureSocketOptions.None)
+                    errors.Add($"{path}:FailoverServers:{i}:Security is None but {path}:UserName is set: credentials are never sent over an unencrypted connection.");
+            }
+        }
         if (string.IsNullOrEmpty(options.UserName) && (!string.IsNullOrEmpty(options.Password) || options.AccessTokenProvider is not null))
             errors.Add($"{path}:UserName is required when a password or an access token provider is set.");
         if (!string.IsNullOrEmpty(options.LocalDomain) && (HeaderSafety.ContainsLineBreakOrNul(options.LocalDomain) || options.LocalDomain.Contains(' ', StringComparison.Ordinal)))
@@ -36,8 +44,8 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             errors.Add($"{path}:MaxMessagesPerConnection must be at least 1 (was {options.MaxMessagesPerConnection}).");
         if (options.MaxAttempts is < 1 or > 20)
             errors.Add($"{path}:MaxAttempts must be 1-20 (was {options.MaxAttempts}).");
-        CheckPositive(errors, $"{path}:Timeout", options.Timeout);
-        CheckPositive(errors, $"{path}:IdleTimeout", options.IdleTimeout);
+        CheckDuration(errors, $"{path}:Timeout", options.Timeout, TimeSpan.FromMinutes(30));
+        CheckDuration(errors, $"{path}:IdleTimeout", options.IdleTimeout, TimeSpan.FromHours(1));
         if (options.RetryBaseDelay < TimeSpan.Zero)
             errors.Add($"{path}:RetryBaseDelay must not be negative.");
         if (options.RetryMaxDelay < options.RetryBaseDelay)
@@ -62,10 +70,11 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             errors.Add($"{at}:Security must be one of {string.Join(", ", Enum.GetNames<SecureSocketOptions>())}.");
     }
 
-    private static void CheckPositive(List<string> errors, string key, TimeSpan value)
+    private static void CheckDuration(List<string> errors, string key, TimeSpan value, TimeSpan max)
     {
-        if (value <= TimeSpan.Zero)
-            errors.Add($"{key} must be a positive duration such as 00:00:30.");
+        // "30" binds as 30 days: an upper bound catches a number written without hh:mm:ss.
+        if (value <= TimeSpan.Zero || value > max)
+            errors.Add($"{key} must be a duration between 00:00:00.001 and {max:c}, written hh:mm:ss (was {value:c}).");
     }
 }
 
@@ -82,20 +91,20 @@ internal sealed class MaildirSenderOptionsValidator(string path) : IValidateOpti
     }
 }
 
-/// <summary>Validates <see cref="MailingOptions"/> and <see cref="RedirectFilterOptions"/> at start.</summary>
-internal sealed class MailingOptionsValidator : IValidateOptions<MailingOptions>, IValidateOptions<RedirectFilterOptions>
+/// <summary>Validates <see cref="MailingOptions"/> at start.</summary>
+internal sealed class MailingOptionsValidator : IValidateOptions<MailingOptions>
 {
     public ValidateOptionsResult Validate(string? name, MailingOptions options) =>
         string.IsNullOrWhiteSpace(options.DefaultFrom) || EmailAddress.TryParse(options.DefaultFrom, out _)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"Mailing:DefaultFrom '{options.DefaultFrom.ReplaceLineEndings(" ")}' must be one email address such as 'Shop <noreply@shop.example>'.");
+}
 
-    public ValidateOptionsResult Validate(string? name, RedirectFilterOptions options)
-    {
-        if (!options.Enabled)
-            return ValidateOptionsResult.Success;
-        return EmailAddress.TryParse(options.To, out _)
+/// <summary>Validates <see cref="RedirectFilterOptions"/> at start.</summary>
+internal sealed class RedirectFilterOptionsValidator(string path) : IValidateOptions<RedirectFilterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RedirectFilterOptions options) =>
+        !options.Enabled || EmailAddress.TryParse(options.To, out _)
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Mailing:Redirect:To '{options.To.ReplaceLineEndings(" ")}' must be the email address every message is redirected to.");
-    }
+            : ValidateOptionsResult.Fail($"{path}:To '{options.To.ReplaceLineEndings(" ")}' must be the email address every message is redirected to.");
 }

@@ -112,7 +112,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         while (idle.TryPop(out var client))
         {
             client.Dispose();
-            telemetry.ConnectionsOpen.Add(-1, senderTag, new("server.address", client.Endpoint.ToString()));
+            CountOpen(client.Endpoint, -1);
         }
     }
 
@@ -128,7 +128,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
                 await client.ConnectAsync(endpoint.Host, endpoint.EffectivePort, endpoint.EffectiveSecurity, cancellationToken).ConfigureAwait(false);
                 await AuthenticateAsync(client, endpoint, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref endpointDownUntil[index], 0);
-                telemetry.ConnectionsOpen.Add(1, senderTag, new("server.address", endpoint.ToString()));
+                CountOpen(endpoint, 1);
                 PoolLog.Connected(logger, endpoint.ToString(), client.IsSecure, client.SslProtocol.ToString());
                 return client;
             }
@@ -192,7 +192,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
 
         if (options.AccessTokenProvider is { } provider)
         {
-            var token = await provider(new SmtpTokenRequest(userName, endpoint.Host, ForceRefresh: false), cancellationToken).ConfigureAwait(false);
+            var token = await GetTokenAsync(provider, userName, endpoint, forceRefresh: false, cancellationToken).ConfigureAwait(false);
             try
             {
                 await client.AuthenticateAsync(CreateOAuthMechanism(client, userName, token), cancellationToken).ConfigureAwait(false);
@@ -201,7 +201,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
             {
                 // The token may have expired between the provider's cache and now: ask once more for a fresh one.
                 PoolLog.TokenRejected(logger, endpoint.ToString());
-                token = await provider(new SmtpTokenRequest(userName, endpoint.Host, ForceRefresh: true), cancellationToken).ConfigureAwait(false);
+                token = await GetTokenAsync(provider, userName, endpoint, forceRefresh: true, cancellationToken).ConfigureAwait(false);
                 await client.AuthenticateAsync(CreateOAuthMechanism(client, userName, token), cancellationToken).ConfigureAwait(false);
             }
 
@@ -212,10 +212,34 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         await client.AuthenticateAsync(new NetworkCredential(userName, options.Password), cancellationToken).ConfigureAwait(false);
     }
 
+    private static async ValueTask<string> GetTokenAsync(
+        Func<SmtpTokenRequest, CancellationToken, ValueTask<string>> provider, string userName, SmtpServerEndpoint endpoint, bool forceRefresh, CancellationToken cancellationToken)
+    {
+        string? token;
+        try
+        {
+            token = await provider(new SmtpTokenRequest(userName, endpoint.Host, forceRefresh), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A token endpoint that is down is worth retrying later; the message is not at fault.
+            throw new MailDeliveryException(
+                $"The access token provider failed for user '{userName}' at {endpoint}: {ex.Message}",
+                "authentication", 0, null, isTransient: true, maybeDelivered: false, null, endpoint.ToString(), 0, ex);
+        }
+
+        return string.IsNullOrEmpty(token)
+            ? throw new MailDeliveryException($"The access token provider returned no token for user '{userName}' at {endpoint}.", "authentication", 0, null, false, false, null, endpoint.ToString(), 0)
+            : token;
+    }
+
     private static SaslMechanism CreateOAuthMechanism(PooledSmtpClient client, string userName, string token) =>
         client.AuthenticationMechanisms.Contains("OAUTHBEARER")
             ? new SaslMechanismOAuthBearer(userName, token)
             : new SaslMechanismOAuth2(userName, token);
+
+    private void CountOpen(SmtpServerEndpoint endpoint, int delta) =>
+        telemetry.ConnectionsOpen.Add(delta, senderTag, new("server.address", endpoint.Host), new("server.port", endpoint.EffectivePort));
 
     private bool IsIdleExpired(PooledSmtpClient client) =>
         timeProvider.GetElapsedTime(client.LastReturned) >= options.IdleTimeout;
@@ -262,7 +286,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         finally
         {
             client.Dispose();
-            telemetry.ConnectionsOpen.Add(-1, senderTag, new("server.address", server));
+            CountOpen(client.Endpoint, -1);
         }
     }
 }

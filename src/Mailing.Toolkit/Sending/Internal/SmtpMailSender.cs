@@ -15,9 +15,6 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
     // MAIL FROM:<> — the null reverse path of automatic replies and bounces.
     private static readonly MailboxAddress NullReversePath = new(string.Empty, string.Empty);
 
-    // MailKit writes every header it is given: Bcc recipients are on the envelope only.
-    private static readonly FormatOptions WireFormat = CreateWireFormat();
-
     private readonly SmtpSenderOptions options;
     private readonly SmtpConnectionPool pool;
     private readonly SendingTelemetry telemetry;
@@ -73,7 +70,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
                 client.BeginMessage();
                 try
                 {
-                    var response = await client.SendAsync(WireFormat, mail.Message, sender, recipients, cancellationToken).ConfigureAwait(false);
+                    var response = await client.SendAsync(WireFormats.Network, mail.Message, sender, recipients, cancellationToken).ConfigureAwait(false);
                     client.MessagesSent++;
                     reusable = true;
                     return new SendResult(mail.Message.MessageId ?? string.Empty, client.Recipients.ToArray(), client.Endpoint.ToString(), attempt, response);
@@ -110,7 +107,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
                 throw failure;
 
             var delay = RetryDelay(attempt);
-            telemetry.Retries.Add(1, senderTag, new("error.type", failure.ErrorType));
+            telemetry.Retries.Add(1, TransportTag, senderTag, new("error.type", failure.ErrorType));
             SmtpSenderLog.Retrying(Logger, mail.Message.MessageId ?? string.Empty, attempt, failure.ErrorType, failure.ReplyCode, delay.TotalMilliseconds);
             await Task.Delay(delay, TimeProvider, cancellationToken).ConfigureAwait(false);
         }
@@ -123,12 +120,13 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
         await pool.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static FormatOptions CreateWireFormat()
+    /// <summary>SendResult.Server is <c>host:port</c> (an IPv6 host keeps its colons; the port follows the last one).</summary>
+    protected override (string Address, int Port)? ServerEndpoint(SendResult result)
     {
-        var format = FormatOptions.Default.Clone();
-        format.HiddenHeaders.Add(HeaderId.Bcc);
-        format.HiddenHeaders.Add(HeaderId.ResentBcc);
-        return format;
+        var colon = result.Server.LastIndexOf(':');
+        return colon > 0 && int.TryParse(result.Server.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture, out var port)
+            ? (result.Server[..colon], port)
+            : null;
     }
 
     /// <summary>For containers disposed synchronously: closes connections without waiting for QUIT replies.</summary>

@@ -96,8 +96,8 @@ internal static partial class SmtpReplies
                 $"{server} does not offer STARTTLS, and Security={endpoint.Security} requires it. Use a port with TLS (465 with SslOnConnect, 587 with STARTTLS), or set Security=None only for a trusted local relay.",
                 "tls", 0, null, false, false, null, server, 0, ex),
             AuthenticationException => new MailDeliveryException(
-                $"Authentication failed for user '{userName}' at {server}: {ex.Message} Check Mailing:Smtp:UserName and the password or token.",
-                "authentication", 535, null, false, false, null, server, 0, ex),
+                $"Authentication failed for user '{userName}' at {server}: {ex.Message} Check the sender's UserName and its password or access token.",
+                "authentication", 0, null, false, false, null, server, 0, ex),
             NotSupportedException when userName is not null => new MailDeliveryException(
                 $"{server} offers no authentication mechanism usable for user '{userName}' ({ex.Message}). Remove the credentials or use the server's submission port.",
                 "authentication", 0, null, false, false, null, server, 0, ex),
