@@ -183,7 +183,7 @@ public static class MailingBuilderSendingExtensions
         {
             throw new InvalidOperationException(
                 $"{method}() cannot register the default IMailSender: another sender already is the default. " +
-                $"Give one of them a name (for example {method}(\"backup\", ...)) and resolve it with [FromKeyedServices].");
+                "Keep one default sender, and add the others under a name, for example AddSmtpSender(\"backup\", ...), resolved with [FromKeyedServices(\"backup\")].");
         }
 
         builder.Services.AddSingleton(factory);
