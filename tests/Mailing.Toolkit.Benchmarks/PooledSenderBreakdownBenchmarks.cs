@@ -93,7 +93,9 @@ public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
             client.Dispose();
         }
 
+        pooledClients = [];
         if (pool is not null)
             await pool.DisposeAsync();
+        pool = null;
     }
 }

@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Attributes;
 using MailKit.Net.Smtp;
 using Mailing.Toolkit.Benchmarks.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,32 +26,49 @@ public abstract class SmtpSendBenchmarks
 
     private protected IMailSender Sender { get; private set; } = null!;
 
-    [BenchmarkDotNet.Attributes.GlobalSetup]
+    [GlobalSetup]
     public async Task SetupAsync()
     {
-        Target = await StartServerAsync();
-        Console.WriteLine($"// {GetType().Name}: server {Target}, {Load.Callers} callers x {Load.MessagesPerCaller} messages of {BenchMessages.WireSize(Load.Messages[0])} bytes");
-        rawClients = await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Target.ConnectAsync()));
-        provider = Target.CreatePooledSender(maxConnections: Callers);
-        Sender = provider.GetRequiredService<IMailSender>();
-        // One message per caller at once: the pool opens its 8 connections now, as (b) just did.
-        await Task.WhenAll(Load.Messages.Select(message => Sender.SendAsync(message)));
-        await OnSetupAsync();
+        try
+        {
+            Target = await StartServerAsync();
+            Console.WriteLine($"// Server {Target}, {Load.Callers} callers x {Load.MessagesPerCaller} messages of {BenchMessages.WireSize(Load.Messages[0])} bytes");
+            rawClients = await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Target.ConnectAsync()));
+            provider = Target.CreatePooledSender(maxConnections: Callers);
+            Sender = provider.GetRequiredService<IMailSender>();
+            // One message per caller at once: the pool opens its 8 connections now, as (b) just did.
+            await Task.WhenAll(Load.Messages.Select(message => Sender.SendAsync(message)));
+            await OnSetupAsync();
+        }
+        catch
+        {
+            // Never leave a server running behind a failed setup.
+            await CleanupAsync();
+            throw;
+        }
     }
 
-    [BenchmarkDotNet.Attributes.GlobalCleanup]
+    [GlobalCleanup]
     public async Task CleanupAsync()
     {
-        await OnCleanupAsync();
-        foreach (var client in rawClients)
+        try
         {
-            await client.DisconnectAsync(quit: true);
-            client.Dispose();
-        }
+            await OnCleanupAsync();
+            foreach (var client in rawClients)
+            {
+                await client.DisconnectAsync(quit: true);
+                client.Dispose();
+            }
 
-        if (provider is not null)
-            await provider.DisposeAsync();
-        await StopServerAsync();
+            rawClients = [];
+            if (provider is not null)
+                await provider.DisposeAsync();
+            provider = null;
+        }
+        finally
+        {
+            await StopServerAsync();
+        }
     }
 
     /// <summary>Starts the server and says how to reach it.</summary>

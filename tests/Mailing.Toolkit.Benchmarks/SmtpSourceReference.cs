@@ -9,6 +9,7 @@ namespace Mailing.Toolkit.Benchmarks;
 /// (it prints no rate). <c>-s 8 -m 4000 -l 2048</c>: 8 sessions in parallel, 4,000 messages with a
 /// 2,048-byte body. By default it opens a new connection per message, like variant (a); <c>-d</c> keeps
 /// each session's connection for the next message, like (b) and (c). smtp-source does not pipeline.
+/// No <c>-c</c>: its running counter only repaints a terminal line.
 /// </summary>
 internal static class SmtpSourceReference
 {
@@ -24,7 +25,7 @@ internal static class SmtpSourceReference
         var endpoint = $"{SmtpSinkServer.Host}:{sink.Port.ToString(CultureInfo.InvariantCulture)}";
         Console.WriteLine($"smtp-sink on {endpoint}; {Runs} runs each (after one warm-up run), median shown.");
         Console.WriteLine();
-        Console.WriteLine("| smtp-source | Median | Messages/s | Runs (messages/s) |");
+        Console.WriteLine("| smtp-source | Time per message | Messages/s (median) | Every run (messages/s) |");
         Console.WriteLine("|---|---:|---:|---|");
         foreach (var (name, reuse) in new[] { ("new connection per message", false), ("-d: one connection per session", true) })
         {

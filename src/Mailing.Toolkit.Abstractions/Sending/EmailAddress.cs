@@ -15,6 +15,10 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
 {
     private static readonly ParserOptions StrictParser = CreateStrictParser();
 
+    private readonly MailboxAddress mailbox;
+    private string? localPart;
+    private string? domain;
+
     /// <summary>Creates an address after validating it.</summary>
     /// <param name="address">The addr-spec, for example <c>alice@example.com</c>.</param>
     /// <param name="name">The display name, or <see langword="null"/>.</param>
@@ -26,35 +30,34 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
         if (name is not null)
             HeaderSafety.EnsureSingleLine(name, "Display name", nameof(name));
 
-        var mailbox = ParseMailbox(address.Trim(), nameof(address));
-        if (mailbox.Name is { Length: > 0 })
+        var parsed = ParseMailbox(address.Trim(), nameof(address));
+        if (parsed.Name is { Length: > 0 })
             throw new ArgumentException($"'{address}' contains a display name; pass the name separately or use EmailAddress.Parse.", nameof(address));
 
-        Address = mailbox.Address;
-        LocalPart = MimeKit.Utils.MimeUtils.Unquote(mailbox.LocalPart);
-        Domain = mailbox.Domain;
         Name = string.IsNullOrWhiteSpace(name) ? null : name;
+        mailbox = new MailboxAddress(Name, parsed.Address);
     }
 
     private EmailAddress(MailboxAddress mailbox)
     {
-        Address = mailbox.Address;
-        LocalPart = MimeKit.Utils.MimeUtils.Unquote(mailbox.LocalPart);
-        Domain = mailbox.Domain;
+        this.mailbox = mailbox;
         Name = string.IsNullOrWhiteSpace(mailbox.Name) ? null : mailbox.Name;
     }
 
     /// <summary>The addr-spec (<c>local-part@domain</c>), without angle brackets or display name.</summary>
-    public string Address { get; }
+    public string Address => mailbox.Address;
 
     /// <summary>The display name, or <see langword="null"/> when there is none.</summary>
     public string? Name { get; }
 
     /// <summary>The local part, unquoted (for <c>"a@evil x"@internal.test</c> it is <c>a@evil x</c>).</summary>
-    public string LocalPart { get; }
+    public string LocalPart => localPart ??= MimeKit.Utils.MimeUtils.Unquote(mailbox.LocalPart);
 
     /// <summary>The domain the address belongs to.</summary>
-    public string Domain { get; }
+    public string Domain => domain ??= mailbox.Domain;
+
+    /// <summary>The validated MimeKit mailbox, shared on the send path instead of being rebuilt per send; never mutated.</summary>
+    internal MailboxAddress Mailbox => mailbox;
 
     /// <summary>
     /// Parses one mailbox in any RFC 5322 form: <c>alice@example.com</c>, <c>Alice &lt;alice@example.com&gt;</c>,
@@ -80,22 +83,30 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
         return true;
     }
 
-    /// <summary>Creates an address from a MimeKit mailbox.</summary>
+    /// <summary>
+    /// Creates an address from a MimeKit mailbox that MimeKit already parsed, without parsing it again:
+    /// it must have a local part and a domain, and no CR, LF or NUL in its address or name.
+    /// </summary>
     /// <exception cref="ArgumentException">The mailbox has no domain or contains CR, LF or NUL.</exception>
     public static EmailAddress FromMailbox(MailboxAddress mailbox)
     {
         ArgumentNullException.ThrowIfNull(mailbox);
-        return new EmailAddress(mailbox.Address, mailbox.Name);
+        HeaderSafety.EnsureSingleLine(mailbox.Address, "Email address", nameof(mailbox));
+        if (mailbox.Name is not null)
+            HeaderSafety.EnsureSingleLine(mailbox.Name, "Display name", nameof(mailbox));
+        if (!IsComplete(mailbox))
+            throw new ArgumentException($"'{mailbox.Address}' is not a valid email address (expected local-part@domain).", nameof(mailbox));
+        return new EmailAddress(mailbox);
     }
 
     /// <summary>Parses <paramref name="text"/> with <see cref="Parse(string)"/>.</summary>
     public static implicit operator EmailAddress(string text) => Parse(text);
 
-    /// <summary>Returns a MimeKit mailbox for this address.</summary>
+    /// <summary>Returns a new MimeKit mailbox for this address.</summary>
     public MailboxAddress ToMailboxAddress() => new(Name, Address);
 
     /// <summary>The address in header form, <c>Name &lt;address&gt;</c> or just the address.</summary>
-    public override string ToString() => ToMailboxAddress().ToString();
+    public override string ToString() => mailbox.ToString();
 
     /// <summary>Two addresses are equal when their addr-specs are equal, ignoring case; the display name does not count.</summary>
     public bool Equals(EmailAddress? other) =>
@@ -120,8 +131,12 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
         return mailbox;
     }
 
-    private static bool IsComplete(MailboxAddress mailbox) =>
-        mailbox.Route.Count == 0 && !string.IsNullOrEmpty(mailbox.LocalPart) && !string.IsNullOrEmpty(mailbox.Domain);
+    /// <summary>One addr-spec with a local part and a domain: the last '@' separates them, even in <c>"a@b"@c</c>.</summary>
+    private static bool IsComplete(MailboxAddress mailbox)
+    {
+        var at = mailbox.Address.LastIndexOf('@');
+        return mailbox.Route.Count == 0 && at > 0 && at < mailbox.Address.Length - 1;
+    }
 
     private static ParserOptions CreateStrictParser()
     {

@@ -16,7 +16,7 @@ public sealed class MailEnvelope
     {
         ArgumentNullException.ThrowIfNull(recipients);
         Sender = sender;
-        Recipients = recipients.Distinct().ToArray();
+        Recipients = recipients is IReadOnlyCollection<EmailAddress> { Count: 1 } single ? [single.First()] : recipients.Distinct().ToArray();
         if (Recipients.Count == 0)
             throw new ArgumentException("The envelope needs at least one recipient (To, Cc or Bcc).", nameof(recipients));
     }
@@ -34,8 +34,13 @@ public sealed class MailEnvelope
         ArgumentNullException.ThrowIfNull(message);
         var sender = message.Sender ?? message.From.Mailboxes.FirstOrDefault()
             ?? throw new ArgumentException("The message has no From address: set From, or configure Mailing:DefaultFrom.", nameof(message));
-        var recipients = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes)
-            .Select(EmailAddress.FromMailbox);
+        var recipients = new List<EmailAddress>(message.To.Count + message.Cc.Count + message.Bcc.Count);
+        foreach (var mailbox in message.To.Mailboxes)
+            recipients.Add(EmailAddress.FromMailbox(mailbox));
+        foreach (var mailbox in message.Cc.Mailboxes)
+            recipients.Add(EmailAddress.FromMailbox(mailbox));
+        foreach (var mailbox in message.Bcc.Mailboxes)
+            recipients.Add(EmailAddress.FromMailbox(mailbox));
         return new MailEnvelope(EmailAddress.FromMailbox(sender), recipients);
     }
 

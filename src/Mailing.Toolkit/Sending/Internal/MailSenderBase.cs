@@ -82,8 +82,11 @@ internal abstract class MailSenderBase : IMailSender
             SenderLog.Sent(Logger, Transport, messageId, result.Server, result.Attempts, elapsed.TotalMilliseconds);
             if (Logger.IsEnabled(LogLevel.Debug))
                 SenderLog.SentDetails(Logger, messageId, string.Join(", ", mail.Envelope.Recipients.Select(r => r.Address)), message.Subject);
-            foreach (var rejected in result.Rejected)
-                SenderLog.RecipientRejected(Logger, messageId, rejected.ReplyCode, rejected.EnhancedStatusCode);
+            foreach (var recipient in result.Recipients)
+            {
+                if (!recipient.Accepted)
+                    SenderLog.RecipientRejected(Logger, messageId, recipient.ReplyCode, recipient.EnhancedStatusCode);
+            }
             return result;
         }
         catch (Exception ex) when (ex is not ArgumentException)

@@ -11,17 +11,18 @@ internal static class MessageSafety
 {
     public static void EnsureHeadersSafe(MimeMessage message)
     {
-        EnsureHeadersSafe(message.Headers, "message");
+        EnsureHeadersSafe(message.Headers, null);
         foreach (var entity in message.BodyParts)
-            EnsureHeadersSafe(entity.Headers, $"part {entity.ContentType.MimeType}");
+            EnsureHeadersSafe(entity.Headers, entity);
     }
 
-    private static void EnsureHeadersSafe(HeaderList headers, string where)
+    private static void EnsureHeadersSafe(HeaderList headers, MimeEntity? part)
     {
         foreach (var header in headers)
         {
             if (!IsFoldedSafely(header.RawValue))
             {
+                var where = part is null ? "message" : $"part {part.ContentType.MimeType}";
                 throw new ArgumentException(
                     $"Header '{header.Field}' of the {where} contains a CR, LF or NUL that is not header folding; it could inject a header. Remove line breaks from its value.");
             }

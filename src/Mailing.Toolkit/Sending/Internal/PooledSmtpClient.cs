@@ -16,11 +16,15 @@ internal sealed class PooledSmtpClient : SmtpClient
     {
         Wire = wire;
         Endpoint = endpoint;
+        Server = endpoint.ToString();
     }
 
     public SmtpWireLogger Wire { get; }
 
     public SmtpServerEndpoint Endpoint { get; }
+
+    /// <summary><c>host:port</c>, computed once for every result and error of this connection.</summary>
+    public string Server { get; }
 
     /// <summary>Messages this connection has carried.</summary>
     public int MessagesSent { get; set; }

@@ -49,8 +49,10 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
 
     protected override async Task<SendResult> DeliverAsync(OutgoingMail mail, CancellationToken cancellationToken)
     {
-        var sender = mail.Envelope.Sender?.ToMailboxAddress() ?? NullReversePath;
-        var recipients = mail.Envelope.Recipients.Select(r => r.ToMailboxAddress()).ToArray();
+        var sender = mail.Envelope.Sender?.Mailbox ?? NullReversePath;
+        var recipients = new MailboxAddress[mail.Envelope.Recipients.Count];
+        for (var i = 0; i < recipients.Length; i++)
+            recipients[i] = mail.Envelope.Recipients[i].Mailbox;
         var attempt = 0;
         var replacedStaleConnection = false;
 
@@ -73,7 +75,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
                     var response = await client.SendAsync(WireFormats.Network, mail.Message, sender, recipients, cancellationToken).ConfigureAwait(false);
                     client.MessagesSent++;
                     reusable = true;
-                    return new SendResult(mail.Message.MessageId ?? string.Empty, client.Recipients.ToArray(), client.Endpoint.ToString(), attempt, response);
+                    return new SendResult(mail.Message.MessageId ?? string.Empty, client.Recipients.ToArray(), client.Server, attempt, response);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -88,7 +90,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
                     {
                         replacedStaleConnection = true;
                         attempt--;
-                        SmtpSenderLog.StaleConnection(Logger, client.Endpoint.ToString());
+                        SmtpSenderLog.StaleConnection(Logger, client.Server);
                         continue;
                     }
                 }

@@ -24,7 +24,7 @@ internal static partial class SmtpReplies
     /// <summary>Classifies a failure of one send over an established connection.</summary>
     public static MailDeliveryException FromSendFailure(Exception ex, PooledSmtpClient client, int attempts)
     {
-        var server = client.Endpoint.ToString();
+        var server = client.Server;
         var maybeDelivered = client.Wire.EndOfDataSent;
         switch (ex)
         {
