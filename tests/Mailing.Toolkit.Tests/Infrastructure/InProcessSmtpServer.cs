@@ -82,6 +82,9 @@ internal sealed class InProcessSmtpServer : IAsyncDisposable
     /// <summary>Connections opened so far.</summary>
     public int Sessions => Volatile.Read(ref sessions);
 
+    /// <summary>Connections open right now.</summary>
+    public int ActiveSessions => Volatile.Read(ref activeSessions);
+
     /// <summary>The most connections open at the same time.</summary>
     public int MaxConcurrentSessions => Volatile.Read(ref maxActiveSessions);
 

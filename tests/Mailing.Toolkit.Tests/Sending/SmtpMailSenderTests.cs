@@ -196,6 +196,23 @@ public sealed class SmtpMailSenderTests
     }
 
     [Fact]
+    public async Task Pool_ConnectionIdleLongerThanIdleTimeout_IsClosedAndReplacedOnTheNextSend()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var server = InProcessSmtpServer.Start();
+        await using var provider = SenderFactory.Smtp(server.Port, o => o.IdleTimeout = TimeSpan.FromSeconds(30), time: time);
+        var sender = provider.GetRequiredService<IMailSender>();
+        await sender.SendAsync(SenderFactory.Message());
+        Assert.Equal(1, server.ActiveSessions);
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        await SenderFactory.WaitUntilAsync(() => server.ActiveSessions == 0, "the idle connection is closed");
+        await sender.SendAsync(SenderFactory.Message());
+
+        Assert.Equal(2, server.Sessions);
+    }
+
+    [Fact]
     public async Task SendAsync_PrimaryServerUnreachable_FailsOverToTheNextServer()
     {
         await using var server = InProcessSmtpServer.Start();
