@@ -5,8 +5,8 @@ using MimeKit.Utils;
 namespace Mailing.Toolkit.Sending.Internal;
 
 /// <summary>
-/// What every sender does before its transport: fill the default From and a Message-ID, reject unsafe
-/// headers, derive the envelope, then run the <see cref="IOutgoingMailFilter"/>s in registration order.
+/// What every sender does before its transport: fill the default From and a Message-ID, derive the
+/// envelope, run the <see cref="IOutgoingMailFilter"/>s in registration order, then reject unsafe headers.
 /// </summary>
 internal sealed class OutgoingMailPipeline
 {
@@ -35,11 +35,12 @@ internal sealed class OutgoingMailPipeline
             message.MessageId = MimeUtils.GenerateMessageId(string.IsNullOrEmpty(domain) ? "localhost" : domain);
         }
 
-        MessageSafety.EnsureHeadersSafe(message);
-
         var mail = new OutgoingMail(message, envelope ?? MailEnvelope.FromMessage(message), senderName);
         foreach (var filter in filters)
             await filter.OnSendingAsync(mail, cancellationToken).ConfigureAwait(false);
+
+        // Last, so a header a filter added is held to the same rule as the caller's.
+        MessageSafety.EnsureHeadersSafe(message);
         return mail;
     }
 }

@@ -100,7 +100,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         while (idle.TryPop(out var client))
             Close(client);
         await Task.WhenAll(closing.Keys).ConfigureAwait(false);
-        slots.Dispose();
+        // slots is not disposed: a send still in flight hands its client back (and releases its slot) afterwards.
     }
 
     public void Dispose()
