@@ -1,8 +1,11 @@
-// Quickstart: compose a real message (text, HTML, an attachment) and send it through IMailSender.
-// With no Mailing:Smtp:Host configured it lands in a Maildir under this sample's folder.
+// Quickstart: compose a real message (text, HTML, an attachment) and send it through IMailSender,
+// then send a templated welcome email (layout, partials, Polish culture, a model) in one call.
+// With no Mailing:Smtp:Host configured both land in a Maildir under this sample's folder.
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Mailing.Toolkit;
+using Mailing.Toolkit.Templating;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +21,7 @@ if (!string.IsNullOrEmpty(builder.Configuration["Mailing:Smtp:Host"]))
     mailing.AddSmtpSender();
 else
     mailing.AddMaildirSender(o => o.Path = Path.Combine(SampleFolder(), o.Path is { Length: > 0 } path ? path : "outbox"));
+mailing.AddScribanTemplates(o => o.Root = Path.Combine(AppContext.BaseDirectory, "Templates"));
 
 using var host = builder.Build();
 await host.StartAsync(); // validates the Mailing options: a bad value fails here, naming the key
@@ -41,7 +45,27 @@ Console.WriteLine(File.Exists(result.Response)
     ? $"Landed in {result.Response}"              // the Maildir sender reports the file it wrote
     : $"The server answered: {result.Response}"); // the SMTP sender reports the server's reply
 
+// The templated email: Templates/welcome (html.pl.scriban, subject.pl.scriban) inside _layouts/default,
+// with the button and footer partials; CSS inlined and a text part generated from the HTML.
+var templates = host.Services.GetRequiredService<IMailTemplateRenderer>();
+var welcome = new WelcomeModel("Alicja Przykładowa", "https://shop.example/account", new Order(
+    "A-10042", new DateTime(2026, 3, 1), "PLN",
+    [new OrderLine("Kawa ziarnista 1 kg", 1, 64.50m), new OrderLine("Spieniacz do mleka", 2, 89.00m)],
+    242.50m));
+var templated = await sender.SendTemplateAsync(templates, "welcome", welcome, "alicja@example.test", new CultureInfo("pl-PL"));
+Console.WriteLine($"Sent the templated welcome email {templated.MessageId}");
+Console.WriteLine(File.Exists(templated.Response) ? $"Landed in {templated.Response}" : $"The server answered: {templated.Response}");
+
 await host.StopAsync();
 
 // The folder of this source file, so the Maildir sits beside the sample wherever it is run from.
 static string SampleFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+
+/// <summary>The model of Templates/welcome: CustomerName is customer_name in the template.</summary>
+internal sealed record WelcomeModel(string CustomerName, string AccountUrl, Order Order);
+
+/// <summary>An order with its lines.</summary>
+internal sealed record Order(string Number, DateTime Date, string Currency, IReadOnlyList<OrderLine> Lines, decimal Total);
+
+/// <summary>One line of an order.</summary>
+internal sealed record OrderLine(string Product, int Quantity, decimal Price);
