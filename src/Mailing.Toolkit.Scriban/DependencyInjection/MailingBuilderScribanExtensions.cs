@@ -5,7 +5,6 @@ using Mailing.Toolkit.Templating;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -33,8 +32,7 @@ public static class MailingBuilderScribanExtensions
     public static IMailingBuilder AddScribanTemplates(this IMailingBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        var path = section is IConfigurationSection { Path.Length: > 0 } bound ? bound.Path : ConventionalPath;
-        return AddCore(builder, section, null, path);
+        return AddCore(builder, section, null, MailingBuilder.PathOf(section, ConventionalPath));
     }
 
     private static IMailingBuilder AddCore(IMailingBuilder builder, IConfiguration? section, Action<ScribanTemplateOptions>? configure, string path)
@@ -57,7 +55,7 @@ public static class MailingBuilderScribanExtensions
         services.TryAddSingleton<IMailTemplateRenderer>(sp =>
         {
             var value = sp.GetRequiredService<IOptions<ScribanTemplateOptions>>().Value;
-            var loggerFactory = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+            var loggerFactory = sp.LoggerFactory();
             return new ScribanMailTemplateRenderer(value, CreateSource(value), sp.GetRequiredService<TimeProvider>(), loggerFactory.CreateLogger("Mailing.Toolkit.Scriban"));
         });
         return builder;

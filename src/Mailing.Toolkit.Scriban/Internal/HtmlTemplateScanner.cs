@@ -40,7 +40,7 @@ internal sealed class HtmlAttribute
 }
 
 /// <summary>A start tag written in the template (not produced by code), with offsets into the template source.</summary>
-internal sealed class HtmlStartTag
+internal sealed record HtmlStartTag
 {
     public int Index { get; init; }
 
@@ -152,15 +152,8 @@ internal sealed class HtmlTemplateScan
                     var contentEnd = closeTag < 0 ? n : closeTag;
                     var elementEnd = closeTag < 0 ? n : Array.IndexOf(masked, '>', closeTag) is var gt and >= 0 ? gt + 1 : n;
                     regions.Add((tagEnd, contentEnd, CodeContext.RawText));
-                    tags[^1] = new HtmlStartTag
+                    tags[^1] = tag with
                     {
-                        Index = tag.Index,
-                        Name = tag.Name,
-                        Start = tag.Start,
-                        NameEnd = tag.NameEnd,
-                        End = tag.End,
-                        InsertAt = tag.InsertAt,
-                        Attributes = tag.Attributes,
                         ContentStart = tagEnd,
                         ContentEnd = contentEnd,
                         ElementEnd = elementEnd,
