@@ -79,7 +79,28 @@ public sealed class ParsedMail
 
     /// <summary>Limits hit and defects found while parsing; the rest of the message was still read.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The top-level header fields in message order, unfolded and decoded (RFC 2047).</summary>
+    public IReadOnlyList<ParsedHeader> Headers { get; init; } = [];
+
+    /// <summary>The value of the first header field named <paramref name="name"/> (case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="name">The field name, for example <c>Auto-Submitted</c>.</param>
+    public string? GetHeader(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var header in Headers)
+        {
+            if (string.Equals(header.Name, name, StringComparison.OrdinalIgnoreCase))
+                return header.Value;
+        }
+        return null;
+    }
 }
+
+/// <summary>One header field of a parsed message.</summary>
+/// <param name="Name">The field name as written.</param>
+/// <param name="Value">The unfolded value, with encoded words decoded.</param>
+public sealed record ParsedHeader(string Name, string Value);
 
 /// <summary>The parts of a reply: what the author wrote, what they quoted, and their signature.</summary>
 /// <param name="VisibleText">The new text.</param>
@@ -96,8 +117,8 @@ public abstract class ParsedAttachment
     /// <summary>The MIME type.</summary>
     public required string ContentType { get; init; }
 
-    /// <summary>The decoded size in bytes.</summary>
-    public long Size { get; init; }
+    /// <summary>The decoded size in bytes, computed with <see cref="Sha256"/> when first asked.</summary>
+    public abstract long Size { get; }
 
     /// <summary>The Content-ID, without angle brackets.</summary>
     public string? ContentId { get; init; }
@@ -105,10 +126,16 @@ public abstract class ParsedAttachment
     /// <summary>Whether the part is shown inline.</summary>
     public bool IsInline { get; init; }
 
+    /// <summary>
+    /// Whether the part is an attached message (<c>message/rfc822</c>, <c>message/global</c>); <see cref="OpenRead"/>
+    /// then returns the message's raw bytes, which <see cref="IMailParser.ParseAsync"/> can parse in turn.
+    /// </summary>
+    public bool IsMessage { get; init; }
+
     /// <summary>The SHA-256 of the decoded content as lowercase hex, computed when first asked.</summary>
     public abstract string Sha256 { get; }
 
-    /// <summary>Opens the decoded content for reading.</summary>
+    /// <summary>Opens the decoded content for reading; each call returns a new stream the caller disposes.</summary>
     public abstract Stream OpenRead();
 }
 
@@ -145,4 +172,5 @@ public sealed record FeedbackReportInfo(string FeedbackType, string? OriginalRec
 /// <param name="Id">The List-Id.</param>
 /// <param name="Unsubscribe">The List-Unsubscribe URIs.</param>
 /// <param name="Post">The List-Post URI.</param>
-public sealed record MailingListInfo(string? Id, IReadOnlyList<string> Unsubscribe, string? Post);
+/// <param name="Precedence">The Precedence header (<c>bulk</c>, <c>list</c>, <c>junk</c>), when present.</param>
+public sealed record MailingListInfo(string? Id, IReadOnlyList<string> Unsubscribe, string? Post, string? Precedence = null);
