@@ -3,24 +3,43 @@ namespace Mailing.Toolkit.Cli;
 /// <summary>A usage mistake: reported with the command's help and exit code 2.</summary>
 internal sealed class CommandLineException(string message) : Exception(message);
 
-/// <summary>Parsed <c>--name value</c>, <c>--name=value</c> and <c>--flag</c> options of one command.</summary>
+/// <summary>
+/// Parsed <c>--name value</c>, <c>--name=value</c> and <c>--flag</c> options of one command, and its positional
+/// arguments (file names; <c>-</c> for standard input) when the command takes them. After <c>--</c> every
+/// argument is positional, so a file named <c>--x</c> can be given.
+/// </summary>
 internal sealed class CommandLine
 {
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
+    private readonly List<string> arguments = [];
 
-    public static CommandLine Parse(ReadOnlySpan<string> args, IReadOnlyDictionary<string, bool> options)
+    /// <summary>The positional arguments, in order.</summary>
+    public IReadOnlyList<string> Arguments => arguments;
+
+    public static CommandLine Parse(ReadOnlySpan<string> args, IReadOnlyDictionary<string, bool> options, bool acceptsArguments = false)
     {
         var result = new CommandLine();
+        var onlyArguments = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
-            if (arg is "-h" or "--help")
+            if (!onlyArguments && arg is "-h" or "--help")
             {
                 result.values["help"] = null;
                 continue;
             }
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-                throw new CommandLineException($"unexpected argument '{arg}'.");
+            if (acceptsArguments && !onlyArguments && arg == "--")
+            {
+                onlyArguments = true;
+                continue;
+            }
+            if (onlyArguments || !arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+            {
+                if (!acceptsArguments)
+                    throw new CommandLineException($"unexpected argument '{arg}'.");
+                result.arguments.Add(arg);
+                continue;
+            }
 
             var name = arg[2..];
             string? value = null;

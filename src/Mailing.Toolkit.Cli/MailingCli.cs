@@ -16,6 +16,7 @@ internal static class MailingCli
     public static IReadOnlyDictionary<string, ICliCommand> Commands { get; } =
         new Dictionary<string, ICliCommand>(StringComparer.Ordinal)
         {
+            ["parse"] = new ParseCommand(),
             ["render"] = new RenderCommand(),
         };
 
@@ -47,7 +48,7 @@ internal static class MailingCli
         CommandLine commandLine;
         try
         {
-            commandLine = CommandLine.Parse(args.AsSpan(1), command.Options);
+            commandLine = CommandLine.Parse(args.AsSpan(1), command.Options, command.AcceptsArguments);
         }
         catch (CommandLineException e)
         {
@@ -92,6 +93,9 @@ internal interface ICliCommand
 
     /// <summary>The options the command accepts: name to whether it takes a value.</summary>
     IReadOnlyDictionary<string, bool> Options { get; }
+
+    /// <summary>Whether the command takes positional arguments (file names).</summary>
+    bool AcceptsArguments => false;
 
     Task<int> RunAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken);
 }

@@ -1,0 +1,368 @@
+using System.Buffers;
+using System.Text;
+using Mailing.Toolkit.Parsing.Internal.Classification;
+using Mailing.Toolkit.Parsing.Internal.Replies;
+using Mailing.Toolkit.Text;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using MimeKit.Tnef;
+
+namespace Mailing.Toolkit.Parsing.Internal;
+
+/// <summary>
+/// The <see cref="IMailParser"/>: bounds the raw input, lets MimeKit parse it in place, then takes the message
+/// apart (identity, addresses, bodies, attachments, reply, classification) without decoding attachment content.
+/// </summary>
+internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> logger) : IMailParser
+{
+    private static readonly ParserOptions MimeOptions = new() { RespectContentLength = false };
+
+    // Mail still comes in windows-125x, iso-8859-x, koi8-r, shift_jis...: without the code-page provider .NET
+    // knows none of them and MimeKit would fall back to Latin-1, turning "Łódź" into "£ód¼".
+    static MailParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    public async ValueTask<ParsedMail> ParseAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var buffer = await ReadBoundedAsync(stream, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            RawMessageGuard.Check(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
+        }
+        catch (MailParseException e)
+        {
+            Log.LimitHit(logger, e.Limit);
+            throw;
+        }
+
+        // Persistent: parts refer to slices of the buffer instead of copying their content.
+        var parser = new MimeParser(MimeOptions, buffer, MimeFormat.Entity, persistent: true);
+        MimeMessage message;
+        try
+        {
+            // The bytes are in memory: the synchronous parser does the same work without the async state machines.
+            message = parser.ParseMessage(cancellationToken);
+        }
+        catch (FormatException e)
+        {
+            return NotMime(buffer, e);
+        }
+        return Parse(message);
+    }
+
+    /// <summary>
+    /// Input MimeKit finds no header in (an Outlook .msg file, a truncated upload): nothing is thrown away, the
+    /// bytes become the one attachment of an otherwise empty result, and a warning says what happened.
+    /// </summary>
+    private ParsedMail NotMime(MemoryStream buffer, FormatException error)
+    {
+        ReadOnlySpan<byte> compoundFile = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        var isOutlook = buffer.GetBuffer().AsSpan(0, (int)buffer.Length).StartsWith(compoundFile);
+        var warning = isOutlook
+            ? "The input is an Outlook .msg file (an OLE compound file), not a MIME message: it is kept as one attachment."
+            : $"The input is not a MIME message ({error.Message}): it is kept as one attachment.";
+        Log.Warning(logger, warning);
+        buffer.Position = 0;
+        var type = isOutlook ? new ContentType("application", "vnd.ms-outlook") : new ContentType("application", "octet-stream");
+        var part = new MimePart(type) { Content = new MimeContent(buffer) };
+        return new ParsedMail
+        {
+            Attachments = [new MimeAttachment(part, options.MaxAttachmentSize) { ContentType = type.MimeType, FileName = isOutlook ? "message.msg" : null }],
+            AutoReply = new AutoReplyInfo(false, null),
+            Warnings = [warning],
+        };
+    }
+
+    public ParsedMail Parse(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var warnings = new List<string>();
+        var parts = new PartWalker(options, warnings);
+        parts.Walk(message.Body);
+
+        var html = Body(parts.Html, "HTML", warnings);
+        var text = Body(parts.Text, "text", warnings);
+        var generated = false;
+        if (text is null && html is not null && options.TextFromHtml)
+        {
+            text = HtmlToText.Convert(html);
+            generated = true;
+        }
+
+        var references = message.References.ToArray();
+        var subject = message.Headers.Contains(HeaderId.Subject) ? message.Subject : null;
+        foreach (var warning in warnings)
+            Log.Warning(logger, warning);
+
+        var classification = MailClassifier.Classify(message, text);
+        return new ParsedMail
+        {
+            MessageId = message.MessageId,
+            InReplyTo = message.InReplyTo,
+            References = references,
+            ThreadId = references.Length > 0 ? references[0] : message.InReplyTo ?? message.MessageId,
+            Date = message.Headers.Contains(HeaderId.Date) ? message.Date : null,
+            Subject = subject,
+            NormalizedSubject = SubjectNormalizer.Normalize(subject),
+            From = Addresses(message.From),
+            Sender = message.Sender is { } sender ? Address(sender) : null,
+            ReplyTo = Addresses(message.ReplyTo),
+            To = Addresses(message.To),
+            Cc = Addresses(message.Cc),
+            Bcc = Addresses(message.Bcc),
+            ReturnPath = ReturnPath(message.Headers[HeaderId.ReturnPath]),
+            DeliveredTo = HeaderValues(message.Headers, "Delivered-To"),
+            TextBody = text,
+            HtmlBody = html,
+            Reply = options.ExtractReply ? ReplyExtractor.Extract(generated ? null : text, html) : null,
+            Attachments = parts.Attachments,
+            AutoReply = classification.AutoReply,
+            Bounce = classification.Bounce,
+            FeedbackReport = classification.FeedbackReport,
+            MailingList = MailingList(message.Headers),
+            Headers = message.Headers.Select(h => new ParsedHeader(h.Field, h.Value)).ToArray(),
+            Warnings = warnings,
+        };
+    }
+
+    private async ValueTask<MemoryStream> ReadBoundedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var limit = options.MaxMessageSize;
+        if (stream.CanSeek && stream.Length - stream.Position > limit)
+            throw TooLarge(limit);
+
+        var capacity = stream.CanSeek ? (int)Math.Min(stream.Length - stream.Position, limit) : 64 * 1024;
+        var buffer = new MemoryStream(capacity);
+        var chunk = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                    throw TooLarge(limit);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        buffer.Position = 0;
+        return buffer;
+
+        MailParseException TooLarge(long max)
+        {
+            Log.LimitHit(logger, nameof(MailParserOptions.MaxMessageSize));
+            return new MailParseException($"The message is larger than {max} bytes (Mailing:Parsing:MaxMessageSize).", nameof(MailParserOptions.MaxMessageSize));
+        }
+    }
+
+    private string? Body(TextPart? part, string kind, List<string> warnings)
+    {
+        if (part is null)
+            return null;
+        var body = part.Text;
+        if (body.Length <= options.MaxBodyLength)
+            return body;
+        warnings.Add($"The {kind} body has {body.Length} characters; the first {options.MaxBodyLength} are kept (Mailing:Parsing:MaxBodyLength).");
+        return body[..options.MaxBodyLength];
+    }
+
+    private static ParsedAddress[] Addresses(InternetAddressList list)
+    {
+        if (list.Count == 0)
+            return [];
+        return list.Mailboxes.Select(Address).ToArray();
+    }
+
+    private static ParsedAddress Address(MailboxAddress mailbox) =>
+        new(string.IsNullOrEmpty(mailbox.Name) ? null : mailbox.Name, mailbox.Address);
+
+    /// <summary>The Return-Path: <c>&lt;&gt;</c> is the null reverse path (an empty address).</summary>
+    private static ParsedAddress? ReturnPath(string? value)
+    {
+        if (value is null)
+            return null;
+        var trimmed = value.Trim();
+        if (trimmed is "<>" or "")
+            return new ParsedAddress(null, string.Empty);
+        return MailboxAddress.TryParse(trimmed, out var mailbox) ? Address(mailbox) : new ParsedAddress(null, trimmed.Trim('<', '>', ' '));
+    }
+
+    private static string[] HeaderValues(HeaderList headers, string name)
+    {
+        List<string>? values = null;
+        foreach (var header in headers)
+        {
+            if (header.Field.Equals(name, StringComparison.OrdinalIgnoreCase))
+                (values ??= []).Add(header.Value.Trim());
+        }
+        return values?.ToArray() ?? [];
+    }
+
+    /// <summary>List-Id, List-Unsubscribe, List-Post (RFC 2369, RFC 2919) and Precedence; null when none is present.</summary>
+    private static MailingListInfo? MailingList(HeaderList headers)
+    {
+        var id = headers["List-Id"];
+        var unsubscribe = headers["List-Unsubscribe"];
+        var post = headers["List-Post"];
+        var precedence = headers[HeaderId.Precedence]?.Trim();
+        if (id is null && unsubscribe is null && post is null && precedence is null && headers["List-Help"] is null)
+            return null;
+        return new MailingListInfo(
+            id is null ? null : Bracketed(id).FirstOrDefault() ?? id.Trim(),
+            unsubscribe is null ? [] : Bracketed(unsubscribe).ToArray(),
+            post is null ? null : Bracketed(post).FirstOrDefault() ?? post.Trim(),
+            precedence);
+    }
+
+    /// <summary>The values between angle brackets, in order (<c>&lt;mailto:x&gt;, &lt;https://y&gt;</c>).</summary>
+    private static IEnumerable<string> Bracketed(string value)
+    {
+        for (var start = value.IndexOf('<'); start >= 0; start = value.IndexOf('<', start + 1))
+        {
+            var end = value.IndexOf('>', start + 1);
+            if (end < 0)
+                yield break;
+            var item = value.AsSpan(start + 1, end - start - 1).Trim();
+            if (!item.IsEmpty)
+                yield return item.ToString();
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// One pass over the MIME tree, iterative and bounded by depth and part count: picks the text and HTML bodies
+    /// the way mail clients do, and lists every other leaf (and attached message) as an attachment.
+    /// </summary>
+    private sealed class PartWalker(MailParserOptions options, List<string> warnings)
+    {
+        private int seen;
+        private bool depthWarned;
+
+        public TextPart? Text { get; private set; }
+
+        public TextPart? Html { get; private set; }
+
+        public List<ParsedAttachment> Attachments { get; } = [];
+
+        public void Walk(MimeEntity? root)
+        {
+            if (root is null)
+                return;
+            // Each entry: an entity, its depth, and whether it is in the position of the message body.
+            var pending = new Stack<(MimeEntity Entity, int Depth, bool IsBody, bool InRelated)>();
+            pending.Push((root, 0, true, false));
+            while (pending.Count > 0)
+            {
+                var (entity, depth, isBody, inRelated) = pending.Pop();
+                if (++seen > options.MaxParts)
+                {
+                    warnings.Add($"The message has more than {options.MaxParts} MIME parts; the rest are left out (Mailing:Parsing:MaxParts).");
+                    return;
+                }
+                if (entity is Multipart multipart)
+                {
+                    if (depth >= options.MaxMimeDepth)
+                    {
+                        if (!depthWarned)
+                            warnings.Add($"MIME parts are nested deeper than {options.MaxMimeDepth} levels; the deeper ones are left out (Mailing:Parsing:MaxMimeDepth).");
+                        depthWarned = true;
+                        continue;
+                    }
+                    PushChildren(pending, multipart, depth, isBody);
+                    continue;
+                }
+                Leaf(entity, isBody, inRelated);
+            }
+        }
+
+        private static void PushChildren(Stack<(MimeEntity, int, bool, bool)> pending, Multipart multipart, int depth, bool isBody)
+        {
+            var subtype = multipart.ContentType.MediaSubtype;
+            var related = subtype.Equals("related", StringComparison.OrdinalIgnoreCase);
+            var alternative = subtype.Equals("alternative", StringComparison.OrdinalIgnoreCase);
+            var root = related ? RelatedRoot(multipart) : 0;
+            // Pushed in reverse so the first child is handled first.
+            for (var i = multipart.Count - 1; i >= 0; i--)
+            {
+                // Alternatives are all candidates for the body (a later one wins); in related and other multiparts only
+                // the root or first part is, the rest are attachments or inline resources.
+                var childIsBody = isBody && (alternative || i == root);
+                pending.Push((multipart[i], depth + 1, childIsBody, related));
+            }
+        }
+
+        private static int RelatedRoot(Multipart related)
+        {
+            var start = related.ContentType.Parameters["start"];
+            if (start is not null)
+            {
+                var id = start.Trim().Trim('<', '>');
+                for (var i = 0; i < related.Count; i++)
+                {
+                    if (string.Equals(related[i].ContentId, id, StringComparison.Ordinal))
+                        return i;
+                }
+            }
+            return 0;
+        }
+
+        private void Leaf(MimeEntity entity, bool isBody, bool inRelated)
+        {
+            if (isBody && entity is TextPart { IsAttachment: false } textPart)
+            {
+                if (textPart.IsHtml)
+                {
+                    Html = textPart;
+                    return;
+                }
+                if (textPart.IsPlain)
+                {
+                    Text = textPart;
+                    return;
+                }
+            }
+            if (entity is TnefPart tnef && options.UnpackTnef && Unpack(tnef))
+                return;
+            Add(entity, inRelated);
+        }
+
+        private bool Unpack(TnefPart tnef)
+        {
+            try
+            {
+                var extracted = tnef.ExtractAttachments().ToList();
+                foreach (var inner in extracted)
+                    Add(inner, inRelated: false);
+                return true;
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+            {
+                // A TNEF stream is binary data from the sender: whatever breaks in reading it, keep the part as it is.
+                warnings.Add($"The TNEF part '{tnef.FileName ?? "winmail.dat"}' could not be unpacked ({e.Message}); it is listed as is.");
+                return false;
+            }
+        }
+
+        private void Add(MimeEntity entity, bool inRelated)
+        {
+            var type = entity.ContentType;
+            var isMessage = entity is MessagePart;
+            var fileName = (entity as MimePart)?.FileName ?? entity.ContentDisposition?.FileName ?? type.Name;
+            var disposition = entity.ContentDisposition?.Disposition;
+            var isInline = disposition is null
+                ? inRelated || entity.ContentId is not null
+                : disposition.Equals(ContentDisposition.Inline, StringComparison.OrdinalIgnoreCase);
+            Attachments.Add(new MimeAttachment(entity, options.MaxAttachmentSize)
+            {
+                FileName = fileName,
+                ContentType = type.MimeType,
+                ContentId = entity.ContentId,
+                IsInline = isInline,
+                IsMessage = isMessage,
+            });
+        }
+    }
+}
