@@ -41,7 +41,7 @@ internal static partial class TextValues
         while (true)
         {
             var match = SubjectPrefix().Match(text);
-            if (!match.Success || match.Length == 0 || match.Length == text.Length)
+            if (!match.Success || match.Length == 0)
                 return text;
             text = text[match.Length..];
         }
