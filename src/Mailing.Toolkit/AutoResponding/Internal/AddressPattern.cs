@@ -9,21 +9,33 @@ internal sealed class AddressPattern
 {
     private readonly string pattern;
     private readonly bool matchesTagged;
+    private readonly bool literal;
 
     public AddressPattern(string pattern)
+        : this(pattern, literal: false)
     {
+    }
+
+    private AddressPattern(string pattern, bool literal)
+    {
+        this.literal = literal;
         this.pattern = pattern.Trim().ToLowerInvariant();
         var at = this.pattern.LastIndexOf('@');
         matchesTagged = !(at < 0 ? this.pattern : this.pattern[..at]).Contains('+', StringComparison.Ordinal);
     }
 
+    /// <summary>One address, where <c>*</c> and <c>?</c> are characters of the address (a local part may contain them).</summary>
+    public static AddressPattern Exact(string address) => new(address, literal: true);
+
     public bool IsMatch(string address)
     {
         var candidate = address.Trim().ToLowerInvariant();
-        if (Wildcard(candidate, pattern))
+        if (Matches(candidate))
             return true;
-        return matchesTagged && WithoutTag(candidate) is { } untagged && Wildcard(untagged, pattern);
+        return matchesTagged && WithoutTag(candidate) is { } untagged && Matches(untagged);
     }
+
+    private bool Matches(string candidate) => literal ? candidate == pattern : Wildcard(candidate, pattern);
 
     /// <summary><c>local+tag@domain</c> without the tag, or <see langword="null"/> when the address has none.</summary>
     public static string? WithoutTag(string address)

@@ -41,11 +41,11 @@ internal sealed class AutoResponder : IAutoResponder
         defaultFrom = options.From is { Length: > 0 } from ? EmailAddress.Parse(from) : null;
 
         // Every address we answer from is ours: a reply to it would answer ourselves.
-        ownAddresses = options.OwnAddresses
-            .Concat(options.Rules.Select(r => r.From is { Length: > 0 } f ? EmailAddress.Parse(f).Address : null).OfType<string>())
-            .Append(defaultFrom?.Address)
-            .OfType<string>()
-            .Select(p => new AddressPattern(p))
+        ownAddresses = options.OwnAddresses.Select(p => new AddressPattern(p))
+            .Concat(options.Rules.Select(r => r.From is { Length: > 0 } f ? EmailAddress.Parse(f).Address : null)
+                .Append(defaultFrom?.Address)
+                .OfType<string>()
+                .Select(AddressPattern.Exact))
             .ToArray();
     }
 
@@ -121,8 +121,8 @@ internal sealed class AutoResponder : IAutoResponder
     {
         var own = ownAddresses.AsEnumerable();
         if (recipient is { Length: > 0 })
-            own = own.Append(new AddressPattern(recipient));
-        own = own.Concat(mail.DeliveredTo.Select(d => new AddressPattern(d)));
+            own = own.Append(AddressPattern.Exact(recipient));
+        own = own.Concat(mail.DeliveredTo.Select(AddressPattern.Exact));
         var ours = own.ToArray();
         return LoopGuards.CheckAddress(target.Address, ours)
             ?? (fromAddress is not null ? LoopGuards.CheckAddress(fromAddress, ours) : null);

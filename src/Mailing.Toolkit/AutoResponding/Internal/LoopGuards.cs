@@ -66,9 +66,11 @@ internal static class LoopGuards
         if (mail.MailingList is { } list && (list.Id is not null || list.Post is not null || list.Unsubscribe.Count > 0))
             return new(AutoReplySuppression.MailingList, "mailing-list headers");
 
-        var precedence = mail.GetHeader("Precedence") ?? mail.MailingList?.Precedence;
-        if (precedence?.Trim().ToLowerInvariant() is "bulk" or "list" or "junk")
-            return new(AutoReplySuppression.MailingList, $"Precedence: {precedence.Trim().ToLowerInvariant()}");
+        var precedence = (mail.GetHeader("Precedence") ?? mail.MailingList?.Precedence)?.Trim().ToLowerInvariant();
+        if (precedence is "bulk" or "list" or "junk")
+            return new(AutoReplySuppression.MailingList, $"Precedence: {precedence}");
+        if (precedence is "auto_reply")
+            return new(AutoReplySuppression.AutoSubmitted, "Precedence: auto_reply");
 
         return null;
     }
