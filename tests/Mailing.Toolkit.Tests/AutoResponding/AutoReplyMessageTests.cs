@@ -152,6 +152,28 @@ public sealed class AutoReplyMessageTests
     }
 
     [Fact]
+    public async Task RespondAsync_ScribanTemplate_SeesTheModelAndCapturedValues()
+    {
+        await using var host = new AutoReplyTestHost(
+            o => o.Rules.Add(new AutoReplyRule { Name = "ticket", Subject = @"#(?<request>\d+)", Template = "ticket" }),
+            mailing: m => m.AddScribanTemplates(o =>
+            {
+                o.DefaultLayout = null;
+                o.InMemoryTemplates["ticket/subject.scriban"] = "[#{{ values.request }}] {{ normalized_subject }}";
+                o.InMemoryTemplates["ticket/html.scriban"] = "<p>Hello {{ from_name }}, request {{ values.request }} is open.</p>";
+            }));
+        var mail = Mail(subject: "Printer <broken> #991");
+
+        var response = await host.Responder.RespondAsync(mail, Support);
+
+        Assert.True(response.Replied);
+        var sent = host.Outbox.Single();
+        Assert.Equal("[#991] Printer <broken> #991", sent.Subject);
+        Assert.Contains("Hello Alice, request 991 is open.", sent.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("Hello Alice, request 991 is open.", sent.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RespondAsync_TemplateWithoutRenderer_UsesTheInlineText()
     {
         await using var host = new AutoReplyTestHost(o => o.Rules.Add(new AutoReplyRule { Name = "t", Template = "ticket-received", Text = "Inline {FromName}" }));
