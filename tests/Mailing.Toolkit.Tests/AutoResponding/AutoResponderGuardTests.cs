@@ -85,10 +85,12 @@ public sealed class AutoResponderGuardTests
     {
         await using var host = AnswerAll();
 
-        var response = await host.Responder.RespondAsync(Mail(from: "mailer-daemon@mx.example.test"), Support);
+        var daemon = await host.Responder.RespondAsync(Mail(from: "mailer-daemon@mx.example.test"), Support);
+        var parsed = await host.Responder.RespondAsync(Mail(headers: new ParsedHeader("Auto-Submitted", "auto-replied bob@example.test")), Support);
 
-        Assert.Equal(AutoReplySuppression.SystemSender, response.Suppression);
-        Assert.DoesNotContain("@", response.Reason, StringComparison.Ordinal);
+        Assert.Equal(AutoReplySuppression.SystemSender, daemon.Suppression);
+        Assert.DoesNotContain("@", daemon.Reason, StringComparison.Ordinal);
+        Assert.Equal("Auto-Submitted: auto-replied (address)", parsed.Reason);
     }
 
     /// <summary>A rule with no condition at all, and one that asks for exactly the mail the guards stop.</summary>

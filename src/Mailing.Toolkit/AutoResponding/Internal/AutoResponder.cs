@@ -208,7 +208,7 @@ internal sealed class AutoResponder : IAutoResponder
 
     private static string DefaultSubject(string normalized) => normalized.Length == 0 ? "Automatic reply" : "Re: " + normalized;
 
-    /// <summary>RFC 3834 section 3.1.5 and RFC 5322 section 3.6.4: In-Reply-To the message, References its chain plus the message.</summary>
+    /// <summary>RFC 3834 section 3 and RFC 5322 section 3.6.4: In-Reply-To the message, References its chain plus the message.</summary>
     private static void AddThreading(MailMessage message, ParsedMail mail)
     {
         if (!IsSafeMessageId(mail.MessageId))

@@ -115,10 +115,10 @@ internal static class LoopGuards
     private static bool IsNullPath(string? path) =>
         path is not null && path.Trim().Trim('<', '>').Trim().Length == 0;
 
-    /// <summary>A header value as a short single-line reason.</summary>
+    /// <summary>A header value as a short single-line reason, without addresses (reasons are logged at Information).</summary>
     internal static string Clip(string value)
     {
-        var line = TextValues.SingleLine(value);
+        var line = string.Join(' ', TextValues.SingleLine(value).Split(' ').Select(word => word.Contains('@', StringComparison.Ordinal) ? "(address)" : word));
         return line.Length <= 60 ? line : string.Concat(line.AsSpan(0, 60), "...");
     }
 }
