@@ -65,6 +65,7 @@ public static class MailingBuilderAutoRespondingExtensions
         });
         services.TryAddSingleton<IAutoResponder>(sp => new AutoResponder(
             sp.GetRequiredService<IOptions<AutoResponderOptions>>().Value,
+            sp.GetRequiredService<IOptions<MailingOptions>>().Value.DefaultFrom,
             sp.GetRequiredService<IMailSender>(),
             sp.GetRequiredService<IAutoReplyHistory>(),
             sp.GetService<IMailTemplateRenderer>(),

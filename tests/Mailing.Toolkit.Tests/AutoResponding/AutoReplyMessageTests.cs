@@ -129,6 +129,18 @@ public sealed class AutoReplyMessageTests
     }
 
     [Fact]
+    public async Task RespondAsync_NoFromOfOurs_RepliesFromDefaultFromWhichIsOurs()
+    {
+        await using var host = new AutoReplyTestHost(o => o.Rules.Add(new AutoReplyRule { Name = "any", Text = "ok" }));
+
+        await host.Responder.RespondAsync(Mail()); // no envelope recipient, no From in the options
+        var fromDefault = await host.Responder.RespondAsync(Mail(from: "app@shop.example"));
+
+        Assert.Equal("app@shop.example", Assert.Single(host.Outbox.Single().Message.From.Mailboxes).Address);
+        Assert.Equal(AutoReplySuppression.OwnAddress, fromDefault.Suppression);
+    }
+
+    [Fact]
     public async Task RespondAsync_Template_RenderedWithTheModel()
     {
         var renderer = new RecordingRenderer();

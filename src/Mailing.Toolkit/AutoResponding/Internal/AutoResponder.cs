@@ -14,6 +14,7 @@ internal sealed class AutoResponder : IAutoResponder
     private readonly CompiledRule[] rules;
     private readonly AddressPattern[] ownAddresses;
     private readonly EmailAddress? defaultFrom;
+    private readonly EmailAddress? mailingDefaultFrom;
     private readonly IMailSender sender;
     private readonly IAutoReplyHistory history;
     private readonly IMailTemplateRenderer? renderer;
@@ -23,6 +24,7 @@ internal sealed class AutoResponder : IAutoResponder
 
     public AutoResponder(
         AutoResponderOptions options,
+        string? mailingDefaultFrom,
         IMailSender sender,
         IAutoReplyHistory history,
         IMailTemplateRenderer? renderer,
@@ -39,11 +41,14 @@ internal sealed class AutoResponder : IAutoResponder
         this.logger = logger;
         rules = options.Rules.Select(r => new CompiledRule(r, options.RegexTimeout)).ToArray();
         defaultFrom = options.From is { Length: > 0 } from ? EmailAddress.Parse(from) : null;
+        // The sender fills a missing From with Mailing:DefaultFrom: replies without a From of ours come from there.
+        this.mailingDefaultFrom = EmailAddress.TryParse(mailingDefaultFrom, out var fallback) ? fallback : null;
 
         // Every address we answer from is ours: a reply to it would answer ourselves.
         ownAddresses = options.OwnAddresses.Select(p => new AddressPattern(p))
             .Concat(options.Rules.Select(r => r.From is { Length: > 0 } f ? EmailAddress.Parse(f).Address : null)
                 .Append(defaultFrom?.Address)
+                .Append(this.mailingDefaultFrom?.Address)
                 .OfType<string>()
                 .Select(AddressPattern.Exact))
             .ToArray();
@@ -55,28 +60,28 @@ internal sealed class AutoResponder : IAutoResponder
         cancellationToken.ThrowIfCancellationRequested();
 
         var fromAddress = Author(mail)?.Address;
-        var target = ReplyTarget(mail);
-        var suppressed = LoopGuards.CheckMessage(mail)
-            ?? (target is null ? new Suppressed(AutoReplySuppression.NoReplyAddress, "no Return-Path or From address") : (Suppressed?)null)
-            ?? CheckAddresses(mail, recipient, target!, fromAddress);
-        if (suppressed is { } guard)
-            return Suppress(mail, null, guard, target?.Address ?? fromAddress);
+        if (LoopGuards.CheckMessage(mail) is { } sentAutomatically)
+            return Suppress(mail, null, sentAutomatically, fromAddress);
+        if (ReplyTarget(mail) is not { } target)
+            return Suppress(mail, null, new Suppressed(AutoReplySuppression.NoReplyAddress, "no Return-Path or From address"), fromAddress);
+        if (CheckAddresses(mail, recipient, target, fromAddress) is { } notAPerson)
+            return Suppress(mail, null, notAPerson, target.Address);
 
         var recipients = recipient is { Length: > 0 } ? [recipient] : mail.DeliveredTo.Concat(mail.To.Concat(mail.Cc).Select(a => a.Address)).ToArray();
-        var input = new RuleInput(mail, recipients, fromAddress ?? target!.Address, time.GetUtcNow());
+        var input = new RuleInput(mail, recipients, fromAddress ?? target.Address, time.GetUtcNow());
         var (rule, values, timedOut) = options.Enabled ? FindRule(input) : (null, null, false);
         if (rule is null)
         {
             var none = !options.Enabled ? new Suppressed(AutoReplySuppression.NoRuleMatched, "the auto-responder is disabled")
                 : timedOut ? new Suppressed(AutoReplySuppression.RuleTimedOut, "a rule's pattern timed out")
                 : new Suppressed(AutoReplySuppression.NoRuleMatched, "no rule matched");
-            return Suppress(mail, null, none, target!.Address);
+            return Suppress(mail, null, none, target.Address);
         }
 
         var from = rule.Rule.From is { Length: > 0 } ruleFrom ? EmailAddress.Parse(ruleFrom)
             : defaultFrom ?? (EmailAddress.TryParse(recipient, out var received) ? received : null);
-        var responder = (from?.Address ?? string.Empty).ToLowerInvariant();
-        var correspondent = target!.Address.ToLowerInvariant();
+        var responder = ((from ?? mailingDefaultFrom)?.Address ?? string.Empty).ToLowerInvariant();
+        var correspondent = target.Address.ToLowerInvariant();
         var now = input.Now;
         if (!await history.TryRecordAsync(responder, correspondent, now, rule.Rule.Interval ?? options.Interval, cancellationToken).ConfigureAwait(false))
             return Suppress(mail, rule.Name, new Suppressed(AutoReplySuppression.RecentlyReplied, "already answered within the interval"), correspondent);
