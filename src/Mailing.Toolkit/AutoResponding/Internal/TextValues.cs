@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using Mailing.Toolkit.Parsing.Internal;
 
 namespace Mailing.Toolkit.AutoResponding.Internal;
 
@@ -34,16 +35,20 @@ internal static partial class TextValues
     /// <summary>
     /// The subject without the reply, forward and auto-reply prefixes that replies pile up
     /// (<c>Re: AW: Auto: [Auto-Reply] Fwd[2]: ...</c>), so a reply's subject gets exactly one <c>Re: </c>.
+    /// Reply and forward prefixes are the parser's (<see cref="SubjectNormalizer"/>); the auto-reply markers are added here.
     /// </summary>
     public static string StripPrefixes(string? subject)
     {
         var text = SingleLine(subject);
         while (true)
         {
-            var match = SubjectPrefix().Match(text);
-            if (!match.Success || match.Length == 0)
+            var stripped = SubjectNormalizer.Normalize(text)!;
+            var marker = AutoReplyPrefix().Match(stripped);
+            if (marker.Success)
+                stripped = stripped[marker.Length..];
+            if (stripped.Length == text.Length)
                 return text;
-            text = text[match.Length..];
+            text = stripped;
         }
     }
 
@@ -52,10 +57,10 @@ internal static partial class TextValues
         Placeholder().Replace(template, match =>
             values.TryGetValue(match.Groups[1].Value, out var value) ? (html ? WebUtility.HtmlEncode(value) : value) : match.Value);
 
-    // Prefixes of replies, forwards and automatic replies in common languages, optionally counted ("Re[2]:"),
-    // and bracketed auto-reply markers. Anchored, no nested quantifiers: linear on any subject.
-    [GeneratedRegex(@"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|tr|rv|rif|odp|auto|autoreply|auto-reply|automatic reply|automatische antwort|out of office|abwesend)\s*(?:\[\d{1,4}\]|\(\d{1,4}\))?\s*[:：]|\[(?:auto-?reply|auto|ooo)\])\s*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex SubjectPrefix();
+    // Markers automatic replies put before the subject ("Auto:", "Automatic reply:", "[Auto-Reply]", ...).
+    // Anchored, no nested quantifiers: linear on any subject.
+    [GeneratedRegex(@"^\s*(?:(?:auto|autoreply|auto-reply|automatic reply|automatische antwort|out of office|abwesend)\s*[:：]|\[(?:auto-?reply|auto|ooo)\])\s*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex AutoReplyPrefix();
 
     [GeneratedRegex(@"\{([A-Za-z_][A-Za-z0-9_]{0,63})\}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Placeholder();
