@@ -1,3 +1,4 @@
+using Mailing.Toolkit.Tests.Parsing;
 using Mailing.Toolkit.AutoResponding;
 using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Testing;
@@ -57,7 +58,7 @@ public sealed class AutoReplyLoopTests
         {
             delivered.Add(sent);
             Assert.True(sent.WasSentTo(recipient));
-            var response = await to.Responder.RespondAsync(ToParsed(sent), recipient);
+            var response = await to.Responder.RespondAsync(await ToParsedAsync(sent), recipient);
             Assert.False(response.Replied);
             Assert.Equal(AutoReplySuppression.AutoSubmitted, response.Suppression);
             moved++;
@@ -66,19 +67,18 @@ public sealed class AutoReplyLoopTests
         return moved;
     }
 
-    /// <summary>What the receiving side's parser would make of a sent reply: its headers, addresses and the null return path.</summary>
-    private static ParsedMail ToParsed(SentMail sent) => new()
+    /// <summary>
+    /// What the receiving side makes of a sent reply: the MTA puts the envelope sender on top as Return-Path, and
+    /// the real parser takes the message apart.
+    /// </summary>
+    private static async Task<ParsedMail> ToParsedAsync(SentMail sent)
     {
-        MessageId = sent.Message.MessageId,
-        InReplyTo = sent.Message.InReplyTo,
-        References = sent.Message.References.ToArray(),
-        Subject = sent.Message.Subject,
-        From = sent.Message.From.Mailboxes.Select(m => new ParsedAddress(m.Name, m.Address)).ToArray(),
-        To = sent.Message.To.Mailboxes.Select(m => new ParsedAddress(m.Name, m.Address)).ToArray(),
-        ReturnPath = new ParsedAddress(null, sent.Envelope.Sender?.Address ?? string.Empty),
-        Headers = sent.Message.Headers.Select(h => new ParsedHeader(h.Field, h.Value)).ToArray(),
-        TextBody = sent.TextBody,
-    };
+        using var stream = new MemoryStream();
+        stream.Write(System.Text.Encoding.ASCII.GetBytes($"Return-Path: <{sent.Envelope.Sender?.Address}>\r\n"));
+        await sent.Message.WriteToAsync(stream);
+        stream.Position = 0;
+        return await ParserFactory.Create().ParseAsync(stream);
+    }
 
     private static AutoReplyTestHost Responder(string address) => new(o =>
     {
