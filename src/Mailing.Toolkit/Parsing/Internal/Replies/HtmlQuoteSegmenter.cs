@@ -23,12 +23,12 @@ namespace Mailing.Toolkit.Parsing.Internal.Replies;
 /// </remarks>
 internal static class HtmlQuoteSegmenter
 {
-    // How far past a candidate separator its first text is looked for, and how far back an hr above it.
+    // How far past a candidate separator its first text may be, and how far back an hr above it is looked for.
     private const int Lookahead = 40;
     private const int Lookbehind = 12;
 
-    /// <summary>Renders <paramref name="html"/> into hinted lines.</summary>
-    public static ReplyText Render(ReadOnlySpan<char> html)
+    /// <summary>Renders <paramref name="html"/> into hinted lines, at most <paramref name="maxTextLength"/> characters of text.</summary>
+    public static ReplyText Render(ReadOnlySpan<char> html, int maxTextLength)
     {
         var tokens = new List<HtmlToken>();
         using (var reader = new StringReader(html.ToString()))
@@ -39,36 +39,47 @@ internal static class HtmlQuoteSegmenter
         }
 
         var hints = Classify(tokens);
-        var result = ReplyText.Empty(html.Length / 3);
+        var result = ReplyText.Empty(Math.Min(html.Length / 3, maxTextLength));
         using var segment = new StringWriter();
         var current = LineHint.None;
         for (var i = 0; i < tokens.Count; i++)
         {
             if (hints[i] != current)
             {
-                Flush(segment, current, result);
+                if (!Flush(segment, current, result, maxTextLength))
+                    return result;
                 current = hints[i];
             }
             tokens[i].WriteTo(segment);
         }
-        Flush(segment, current, result);
+        Flush(segment, current, result, maxTextLength);
         return result;
     }
 
-    private static void Flush(StringWriter segment, LineHint hint, ReplyText result)
+    // Renders the markup collected for one segment; false once the text has reached its limit (markup such as
+    // a run of hr elements renders longer than it is written).
+    private static bool Flush(StringWriter segment, LineHint hint, ReplyText result, int maxTextLength)
     {
         var builder = segment.GetStringBuilder();
         if (builder.Length == 0)
-            return;
+            return true;
         var text = HtmlToText.Convert(builder.ToString());
         builder.Clear();
+        var room = maxTextLength - result.Length;
         if (text.Length > 0)
-            result.Append(text, hint);
+            result.Append(text.AsSpan(0, Math.Min(text.Length, Math.Max(room, 0))), hint);
+        return text.Length < room;
     }
 
     private static LineHint[] Classify(List<HtmlToken> tokens)
     {
         var hints = new LineHint[tokens.Count];
+
+        // For each token, the index of the first token with text at or after it: a separator's first text in O(1).
+        var nextText = new int[tokens.Count + 1];
+        nextText[tokens.Count] = tokens.Count;
+        for (var i = tokens.Count - 1; i >= 0; i--)
+            nextText[i] = tokens[i] is HtmlDataToken { Kind: HtmlTokenKind.Data } data && !string.IsNullOrWhiteSpace(data.Data) ? i : nextText[i + 1];
 
         // The open quote or attribution container: its tag name and how many elements of that name are open.
         string? container = null;
@@ -100,7 +111,7 @@ internal static class HtmlQuoteSegmenter
 
             if (tag is { IsEndTag: false })
             {
-                if (IsSeparator(tokens, i))
+                if (IsSeparator(tokens, nextText, i))
                 {
                     var start = StartOfSeparator(tokens, i);
                     for (var j = start; j < tokens.Count; j++)
@@ -170,7 +181,7 @@ internal static class HtmlQuoteSegmenter
     }
 
     // A start tag after which everything is the quoted message.
-    private static bool IsSeparator(List<HtmlToken> tokens, int index)
+    private static bool IsSeparator(List<HtmlToken> tokens, int[] nextText, int index)
     {
         var tag = (HtmlTagToken)tokens[index];
         var id = Attribute(tag, "id");
@@ -186,7 +197,10 @@ internal static class HtmlQuoteSegmenter
         var topBorder = style is not null && Compact(style).Contains("border-top", StringComparison.Ordinal);
         if (tag.Id != HtmlTagId.HR && !topBorder)
             return false;
-        var text = FirstText(tokens, index + 1);
+        var next = nextText[index + 1];
+        var text = next < tokens.Count && next - index <= Lookahead ? ((HtmlDataToken)tokens[next]).Data : string.Empty;
+        if (text.Length > ReplyVocabulary.MaxShortLineLength)
+            text = text[..ReplyVocabulary.MaxShortLineLength];
         return ReplyVocabulary.HeaderLabel(text) != ReplyVocabulary.HeaderField.None || ReplyVocabulary.IsOriginalMessageSeparator(text);
     }
 
@@ -204,16 +218,6 @@ internal static class HtmlQuoteSegmenter
             }
         }
         return index;
-    }
-
-    private static string FirstText(List<HtmlToken> tokens, int from)
-    {
-        for (var i = from; i < tokens.Count && i < from + Lookahead; i++)
-        {
-            if (tokens[i] is HtmlDataToken { Kind: HtmlTokenKind.Data } data && !string.IsNullOrWhiteSpace(data.Data))
-                return data.Data.Length > ReplyVocabulary.MaxShortLineLength ? data.Data[..ReplyVocabulary.MaxShortLineLength] : data.Data;
-        }
-        return string.Empty;
     }
 
     private static string? Attribute(HtmlTagToken tag, string name)

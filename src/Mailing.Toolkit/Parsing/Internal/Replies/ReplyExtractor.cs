@@ -7,8 +7,9 @@ namespace Mailing.Toolkit.Parsing.Internal.Replies;
 /// <remarks>
 /// The text body is used when it has any text, the HTML body otherwise: clients write the same quote into both,
 /// and the text one marks it more plainly. Only the first <see cref="MaxTextLength"/> characters of a text body and
-/// <see cref="MaxHtmlLength"/> of an HTML body are examined (the rest is left out of the parts; the full bodies stay
-/// on <see cref="ParsedMail"/>), and every step is linear in that length: no regular expressions, no recursion.
+/// <see cref="MaxHtmlLength"/> of an HTML body are examined, and at most <see cref="MaxTextLength"/> characters of the
+/// text rendered from the HTML (the rest is left out of the parts; the full bodies stay on <see cref="ParsedMail"/>).
+/// Every step is linear in that length: no regular expressions, no recursion.
 /// </remarks>
 internal static class ReplyExtractor
 {
@@ -16,7 +17,7 @@ internal static class ReplyExtractor
     public const int MaxTextLength = 1024 * 1024;
 
     /// <summary>The most characters of an HTML body examined.</summary>
-    public const int MaxHtmlLength = 4 * 1024 * 1024;
+    public const int MaxHtmlLength = 1024 * 1024;
 
     /// <summary>Splits a reply into its visible text, quoted text and signature.</summary>
     /// <param name="text">The decoded text/plain body, or <see langword="null"/>.</param>
@@ -27,7 +28,7 @@ internal static class ReplyExtractor
         if (!string.IsNullOrWhiteSpace(text) || (string.IsNullOrEmpty(html) && !string.IsNullOrEmpty(text)))
             return ReplySplitter.Split(ReplyText.FromPlain(Cap(text!, MaxTextLength)));
         if (!string.IsNullOrEmpty(html))
-            return ReplySplitter.Split(HtmlQuoteSegmenter.Render(Cap(html, MaxHtmlLength)));
+            return ReplySplitter.Split(HtmlQuoteSegmenter.Render(Cap(html, MaxHtmlLength), MaxTextLength));
         return null;
     }
 

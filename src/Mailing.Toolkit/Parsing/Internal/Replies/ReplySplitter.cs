@@ -26,6 +26,10 @@ internal sealed class ReplySplitter
     /// <summary>The most lines a signature found by its content (closing, name, contact details) may have.</summary>
     public const int MaxSignatureLines = 10;
 
+    // How many quote blocks and signatures are peeled off the end at most: real replies have a few (signature,
+    // quote, list footer); past that the rest is new text, so crafted input cannot make the parts absurd.
+    private const int MaxTrailingPieces = 8;
+
     // How many lines above its last one an attribution may start ("On <date>, <name>\n<address>\nwrote:").
     private const int MaxAttributionLines = 3;
 
@@ -41,6 +45,9 @@ internal sealed class ReplySplitter
     private readonly bool[] quoted;
     private readonly int[] longBefore;
 
+    // Header-block field labels, looked up once per line (several blocks overlap the same lines).
+    private readonly ReplyVocabulary.HeaderField?[] labels;
+
     private ReplySplitter(ReplyText text)
     {
         this.text = text;
@@ -48,6 +55,7 @@ internal sealed class ReplySplitter
         blank = new bool[count];
         quoted = new bool[count];
         longBefore = new int[count + 1];
+        labels = new ReplyVocabulary.HeaderField?[count];
         firstContent = count;
         for (var i = 0; i < count; i++)
         {
@@ -76,14 +84,11 @@ internal sealed class ReplySplitter
             pieces.Add((hardSplit, true));
 
         var end = hardSplit;
-        while (true)
+        while (pieces.Count < MaxTrailingPieces)
         {
             var last = SkipBlankUp(end);
             if (last == 0)
-            {
-                end = 0;
                 break;
-            }
             if (IsQuoted(last - 1) || text.Hint(last - 1) == LineHint.Header)
             {
                 var start = QuoteBlockStart(last);
@@ -97,9 +102,9 @@ internal sealed class ReplySplitter
                 end = signatureStart;
                 continue;
             }
-            end = last;
             break;
         }
+        end = SkipBlankUp(end);
 
         var firstQuote = -1;
         foreach (var piece in pieces)
@@ -164,7 +169,7 @@ internal sealed class ReplySplitter
     // on consecutive lines, a wrapped value allowed in between.
     private bool IsHeaderBlock(int first)
     {
-        var firstField = ReplyVocabulary.HeaderLabel(text.Line(first));
+        var firstField = Label(first);
         if (firstField == ReplyVocabulary.HeaderField.None)
             return false;
 
@@ -174,7 +179,7 @@ internal sealed class ReplySplitter
         {
             if (IsBlank(i) || IsQuoted(i))
                 break;
-            var field = ReplyVocabulary.HeaderLabel(text.Line(i));
+            var field = Label(i);
             if (field != ReplyVocabulary.HeaderField.None && (seen & (1 << (int)field)) == 0)
             {
                 seen |= 1 << (int)field;
@@ -183,6 +188,8 @@ internal sealed class ReplySplitter
         }
         return fields >= 3 && (seen & (1 << (int)ReplyVocabulary.HeaderField.From)) != 0;
     }
+
+    private ReplyVocabulary.HeaderField Label(int line) => labels[line] ??= ReplyVocabulary.HeaderLabel(text.Line(line));
 
     // A rule ("________", " ---------") right above a header (blank lines between allowed) belongs to the quote.
     private int WithRuleAbove(int start)

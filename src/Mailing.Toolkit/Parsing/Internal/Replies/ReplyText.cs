@@ -31,6 +31,9 @@ internal sealed class ReplyText
 
     public int Count => starts.Count;
 
+    /// <summary>The number of characters appended so far.</summary>
+    public int Length => builder.Length;
+
     public string Text => text ??= builder.ToString();
 
     /// <summary>Plain text: every line break form becomes <c>\n</c>; no hints.</summary>
