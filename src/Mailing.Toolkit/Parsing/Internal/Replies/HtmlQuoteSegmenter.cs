@@ -38,7 +38,7 @@ internal static class HtmlQuoteSegmenter
                 tokens.Add(token);
         }
 
-        var hints = Classify(tokens);
+        var (hints, indents) = Classify(tokens);
         var result = ReplyText.Empty(Math.Min(html.Length / 3, maxTextLength));
         using var segment = new StringWriter();
         var current = LineHint.None;
@@ -50,7 +50,10 @@ internal static class HtmlQuoteSegmenter
                     return result;
                 current = hints[i];
             }
-            tokens[i].WriteTo(segment);
+            if (indents[i])
+                segment.Write(((HtmlTagToken)tokens[i]).IsEndTag ? "</div>" : "<div>");
+            else
+                tokens[i].WriteTo(segment);
         }
         Flush(segment, current, result, maxTextLength);
         return result;
@@ -71,9 +74,12 @@ internal static class HtmlQuoteSegmenter
         return text.Length < room;
     }
 
-    private static LineHint[] Classify(List<HtmlToken> tokens)
+    // The hint of each token, and which tokens are tags of a blockquote that only indents: those are written as a
+    // div, so the text does not show them as quoted.
+    private static (LineHint[] Hints, bool[] Indents) Classify(List<HtmlToken> tokens)
     {
         var hints = new LineHint[tokens.Count];
+        var indents = new bool[tokens.Count];
 
         // For each token, the index of the first token with text at or after it: a separator's first text in O(1).
         var nextText = new int[tokens.Count + 1];
@@ -116,7 +122,7 @@ internal static class HtmlQuoteSegmenter
                     var start = StartOfSeparator(tokens, i);
                     for (var j = start; j < tokens.Count; j++)
                         hints[j] = LineHint.QuoteToEnd;
-                    return hints;
+                    return (hints, indents);
                 }
 
                 var kind = ContainerKind(tag);
@@ -129,6 +135,9 @@ internal static class HtmlQuoteSegmenter
                     continue;
                 }
 
+                if (tag.Id == HtmlTagId.BlockQuote && !tag.IsEmptyElement)
+                    indents[i] = true;
+
                 if (wrapper is null && HasClass(tag, "gmail_quote") && !tag.IsEmptyElement && tag.Id != HtmlTagId.BlockQuote)
                 {
                     wrapper = tag.Name;
@@ -138,6 +147,10 @@ internal static class HtmlQuoteSegmenter
                     continue;
                 }
             }
+
+            // Outside a container, every blockquote end tag closes an indenting one (or is stray).
+            if (tag is { IsEndTag: true, Id: HtmlTagId.BlockQuote })
+                indents[i] = true;
 
             if (wrapper is not null)
             {
@@ -156,7 +169,7 @@ internal static class HtmlQuoteSegmenter
                 }
             }
         }
-        return hints;
+        return (hints, indents);
     }
 
     private static bool IsSameElement(HtmlTagToken tag, string name) =>

@@ -54,7 +54,7 @@ internal static class ReplyVocabulary
         ["fra"] = HeaderField.From, ["lähettäjä"] = HeaderField.From, ["от кого"] = HeaderField.From,
         ["sent"] = HeaderField.Sent, ["date"] = HeaderField.Sent, ["wysłano"] = HeaderField.Sent, ["wysłane"] = HeaderField.Sent,
         ["data"] = HeaderField.Sent, ["gesendet"] = HeaderField.Sent, ["datum"] = HeaderField.Sent, ["envoyé"] = HeaderField.Sent,
-        ["enviado"] = HeaderField.Sent, ["enviada"] = HeaderField.Sent, ["fecha"] = HeaderField.Sent, ["inviato"] = HeaderField.Sent,
+        ["enviado"] = HeaderField.Sent, ["enviado el"] = HeaderField.Sent, ["enviada"] = HeaderField.Sent, ["fecha"] = HeaderField.Sent, ["inviato"] = HeaderField.Sent,
         ["verzonden"] = HeaderField.Sent, ["skickat"] = HeaderField.Sent, ["отправлено"] = HeaderField.Sent, ["дата"] = HeaderField.Sent,
         ["sendt"] = HeaderField.Sent, ["lähetetty"] = HeaderField.Sent,
         ["to"] = HeaderField.To, ["do"] = HeaderField.To, ["an"] = HeaderField.To, ["à"] = HeaderField.To, ["a"] = HeaderField.To,
