@@ -10,35 +10,34 @@ public sealed class ReplyExtractorTests
 
     // ---- plain text: attributions -------------------------------------------------------------
 
-    public static TheoryData<string, string> Attributions => new()
+    public static TheoryData<string> Attributions => new()
     {
-        { "en Gmail", "On Mon, Mar 12, 2018 at 10:00 AM John Smith <john@example.com> wrote:" },
-        { "en Apple Mail", "On 12 Mar 2018, at 10:00, John Smith <john@example.com> wrote:" },
-        { "pl Gmail", "pon., 12 mar 2018 o 10:00 Jan Kowalski <jan@example.pl> napisał(a):" },
-        { "pl Thunderbird", "W dniu 12.03.2018 o 10:00, Jan Kowalski pisze:".Replace("pisze", "napisał", StringComparison.Ordinal) },
-        { "de Gmail", "Am Mo., 12. März 2018 um 10:00 Uhr schrieb Hans Müller <hans@example.de>:" },
-        { "de Thunderbird", "Am 12.03.2018 um 10:00 schrieb Hans Müller:" },
-        { "fr Gmail", "Le lun. 12 mars 2018 à 10:00, Jean Dupont <jean@example.fr> a écrit :" },
-        { "es Gmail", "El lun., 12 mar. 2018 a las 10:00, Juan García (<juan@example.es>) escribió:" },
-        { "it Gmail", "Il giorno lun 12 mar 2018 alle ore 10:00 Mario Rossi <mario@example.it> ha scritto:" },
-        { "nl Gmail", "Op ma 12 mrt. 2018 om 10:00 schreef Jan de Vries <jan@example.nl>:" },
-        { "pt Gmail", "Em seg., 12 de mar. de 2018 às 10:00, João Silva <joao@example.com.br> escreveu:" },
-        { "sv Gmail", "Den mån 12 mars 2018 kl 10:00 skrev Sven Svensson <sven@example.se>:" },
-        { "ru Gmail", "пн, 12 мар. 2018 г. в 10:00, Иван Иванов <ivan@example.ru>:" },
-        { "ru Thunderbird", "12.03.2018 10:00, Иван Иванов пишет:" },
-        { "ru Android", "12.03.2018 10:00 пользователь \"Иван Иванов\" <ivan@example.ru> написал:" },
+        "On Mon, Mar 12, 2018 at 10:00 AM John Smith <john@example.com> wrote:", // en Gmail
+        "On 12 Mar 2018, at 10:00, John Smith <john@example.com> wrote:", // en Apple Mail
+        "pon., 12 mar 2018 o 10:00 Jan Kowalski <jan@example.pl> napisał(a):", // pl Gmail
+        "W dniu 12.03.2018 o 10:00, Jan Kowalski pisze:", // pl Thunderbird
+        "Am Mo., 12. März 2018 um 10:00 Uhr schrieb Hans Müller <hans@example.de>:", // de Gmail
+        "Am 12.03.2018 um 10:00 schrieb Hans Müller:", // de Thunderbird
+        "Le lun. 12 mars 2018 à 10:00, Jean Dupont <jean@example.fr> a écrit :", // fr Gmail
+        "El lun., 12 mar. 2018 a las 10:00, Juan García (<juan@example.es>) escribió:", // es Gmail
+        "Il giorno lun 12 mar 2018 alle ore 10:00 Mario Rossi <mario@example.it> ha scritto:", // it Gmail
+        "Op ma 12 mrt. 2018 om 10:00 schreef Jan de Vries <jan@example.nl>:", // nl Gmail
+        "Em seg., 12 de mar. de 2018 às 10:00, João Silva <joao@example.com.br> escreveu:", // pt Gmail
+        "Den mån 12 mars 2018 kl 10:00 skrev Sven Svensson <sven@example.se>:", // sv Gmail
+        "пн, 12 мар. 2018 г. в 10:00, Иван Иванов <ivan@example.ru>:", // ru Gmail
+        "12.03.2018 10:00, Иван Иванов пишет:", // ru Thunderbird
+        "12.03.2018 10:00 пользователь \"Иван Иванов\" <ivan@example.ru> написал:", // ru Android
     };
 
     [Theory]
     [MemberData(nameof(Attributions))]
-    public void Extract_PlainTextAttributionAboveQuote_SplitsAtAttribution(string client, string attribution)
+    public void Extract_PlainTextAttributionAboveQuote_SplitsAtAttribution(string attribution)
     {
         var parts = Extract($"Sure, here it is.\n\n{attribution}\n\n> {Original}\n>\n");
 
         Assert.Equal("Sure, here it is.", parts.VisibleText);
         Assert.Equal($"{attribution}\n\n> {Original}\n>", parts.QuotedText);
         Assert.Null(parts.Signature);
-        Assert.NotEmpty(client);
     }
 
     [Fact]
@@ -75,31 +74,30 @@ public sealed class ReplyExtractorTests
 
     // ---- plain text: Outlook ---------------------------------------------------------------------
 
-    public static TheoryData<string, string> OutlookHeaders => new()
+    public static TheoryData<string> OutlookHeaders => new()
     {
-        { "en", "From: John Smith <john@example.com>\nSent: Monday, March 12, 2018 10:00 AM\nTo: Anna\nSubject: Report" },
-        { "en bold", "*From:* John Smith [mailto:john@example.com]\n*Sent:* Monday, March 12, 2018 10:00 AM\n*To:* Anna\n*Subject:* Report" },
-        { "pl", "Od: Jan Kowalski <jan@example.pl>\nWysłano: poniedziałek, 12 marca 2018 10:00\nDo: Anna\nTemat: Raport" },
-        { "de", "Von: Hans Müller <hans@example.de>\nGesendet: Montag, 12. März 2018 10:00\nAn: Anna\nBetreff: Bericht" },
-        { "fr", "De : Jean Dupont <jean@example.fr>\nEnvoyé : lundi 12 mars 2018 10:00\nÀ : Anna\nObjet : Rapport" },
-        { "es", "De: Juan García <juan@example.es>\nEnviado el: lunes, 12 de marzo de 2018 10:00\nPara: Anna\nAsunto: Informe" },
-        { "it", "Da: Mario Rossi <mario@example.it>\nInviato: lunedì 12 marzo 2018 10:00\nA: Anna\nOggetto: Rapporto" },
-        { "nl", "Van: Jan de Vries <jan@example.nl>\nVerzonden: maandag 12 maart 2018 10:00\nAan: Anna\nOnderwerp: Rapport" },
-        { "pt", "De: João Silva <joao@example.com.br>\nEnviada em: segunda-feira, 12 de março de 2018 10:00\nPara: Anna\nAssunto: Relatório" },
-        { "sv", "Från: Sven Svensson <sven@example.se>\nSkickat: den 12 mars 2018 10:00\nTill: Anna\nÄmne: Rapport" },
-        { "ru", "От: Иван Иванов <ivan@example.ru>\nОтправлено: 12 марта 2018 г. 10:00\nКому: Анна\nТема: Отчёт" },
+        "From: John Smith <john@example.com>\nSent: Monday, March 12, 2018 10:00 AM\nTo: Anna\nSubject: Report", // en
+        "*From:* John Smith [mailto:john@example.com]\n*Sent:* Monday, March 12, 2018 10:00 AM\n*To:* Anna\n*Subject:* Report", // en bold
+        "Od: Jan Kowalski <jan@example.pl>\nWysłano: poniedziałek, 12 marca 2018 10:00\nDo: Anna\nTemat: Raport", // pl
+        "Von: Hans Müller <hans@example.de>\nGesendet: Montag, 12. März 2018 10:00\nAn: Anna\nBetreff: Bericht", // de
+        "De : Jean Dupont <jean@example.fr>\nEnvoyé : lundi 12 mars 2018 10:00\nÀ : Anna\nObjet : Rapport", // fr
+        "De: Juan García <juan@example.es>\nEnviado el: lunes, 12 de marzo de 2018 10:00\nPara: Anna\nAsunto: Informe", // es
+        "Da: Mario Rossi <mario@example.it>\nInviato: lunedì 12 marzo 2018 10:00\nA: Anna\nOggetto: Rapporto", // it
+        "Van: Jan de Vries <jan@example.nl>\nVerzonden: maandag 12 maart 2018 10:00\nAan: Anna\nOnderwerp: Rapport", // nl
+        "De: João Silva <joao@example.com.br>\nEnviada em: segunda-feira, 12 de março de 2018 10:00\nPara: Anna\nAssunto: Relatório", // pt
+        "Från: Sven Svensson <sven@example.se>\nSkickat: den 12 mars 2018 10:00\nTill: Anna\nÄmne: Rapport", // sv
+        "От: Иван Иванов <ivan@example.ru>\nОтправлено: 12 марта 2018 г. 10:00\nКому: Анна\nТема: Отчёт", // ru
     };
 
     [Theory]
     [MemberData(nameof(OutlookHeaders))]
-    public void Extract_OutlookHeaderBlock_SplitsAtHeaderAndItsRule(string language, string header)
+    public void Extract_OutlookHeaderBlock_SplitsAtHeaderAndItsRule(string header)
     {
         var parts = Extract($"Attached.\n\n________________________________\n{header}\n\n{Original}\n");
 
         Assert.Equal("Attached.", parts.VisibleText);
         Assert.StartsWith("________________________________\n", parts.QuotedText, StringComparison.Ordinal);
         Assert.EndsWith(Original, parts.QuotedText, StringComparison.Ordinal);
-        Assert.NotEmpty(language);
     }
 
     [Theory]

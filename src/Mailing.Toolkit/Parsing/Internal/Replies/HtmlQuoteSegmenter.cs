@@ -28,10 +28,10 @@ internal static class HtmlQuoteSegmenter
     private const int Lookbehind = 12;
 
     /// <summary>Renders <paramref name="html"/> into hinted lines, at most <paramref name="maxTextLength"/> characters of text.</summary>
-    public static ReplyText Render(ReadOnlySpan<char> html, int maxTextLength)
+    public static ReplyText Render(string html, int maxTextLength)
     {
         var tokens = new List<HtmlToken>();
-        using (var reader = new StringReader(html.ToString()))
+        using (var reader = new StringReader(html))
         {
             var tokenizer = new HtmlTokenizer(reader) { IgnoreTruncatedTags = true };
             while (tokenizer.ReadNextToken(out var token))
@@ -40,6 +40,14 @@ internal static class HtmlQuoteSegmenter
 
         var (hints, indents) = Classify(tokens);
         var result = ReplyText.Empty(Math.Min(html.Length / 3, maxTextLength));
+        if (Array.TrueForAll(hints, hint => hint == LineHint.None) && Array.TrueForAll(indents, indent => !indent))
+        {
+            // No quote structure at all (most mail that is not a reply): render the markup as it is.
+            var text = HtmlToText.Convert(html);
+            result.Append(text.AsSpan(0, Math.Min(text.Length, maxTextLength)), LineHint.None);
+            return result;
+        }
+
         using var segment = new StringWriter();
         var current = LineHint.None;
         for (var i = 0; i < tokens.Count; i++)

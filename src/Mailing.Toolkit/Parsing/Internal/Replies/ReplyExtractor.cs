@@ -33,10 +33,10 @@ internal static class ReplyExtractor
     }
 
     // The first `limit` characters, never ending between the halves of a surrogate pair.
-    private static ReadOnlySpan<char> Cap(string value, int limit)
+    private static string Cap(string value, int limit)
     {
         if (value.Length <= limit)
             return value;
-        return value.AsSpan(0, char.IsHighSurrogate(value[limit - 1]) ? limit - 1 : limit);
+        return value[..(char.IsHighSurrogate(value[limit - 1]) ? limit - 1 : limit)];
     }
 }

@@ -59,24 +59,18 @@ internal sealed class ReplyText
             builder.Append('\n');
         }
 
-        var lineStart = builder.Length;
-        for (var i = 0; i < block.Length; i++)
+        while (true)
         {
-            var c = block[i];
-            if (c is '\r' or '\n')
-            {
-                AddLine(lineStart, builder.Length, hint);
-                if (c == '\r' && i + 1 < block.Length && block[i + 1] == '\n')
-                    i++;
-                builder.Append('\n');
-                lineStart = builder.Length;
-            }
-            else
-            {
-                builder.Append(c);
-            }
+            var lineStart = builder.Length;
+            var length = block.IndexOfAny('\r', '\n');
+            builder.Append(length < 0 ? block : block[..length]);
+            AddLine(lineStart, builder.Length, hint);
+            if (length < 0)
+                break;
+            builder.Append('\n');
+            var breakLength = block[length] == '\r' && length + 1 < block.Length && block[length + 1] == '\n' ? 2 : 1;
+            block = block[(length + breakLength)..];
         }
-        AddLine(lineStart, builder.Length, hint);
     }
 
     public ReadOnlySpan<char> Line(int index) => Text.AsSpan(starts[index], ends[index] - starts[index]);

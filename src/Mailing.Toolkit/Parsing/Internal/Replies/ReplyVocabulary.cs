@@ -19,7 +19,7 @@ internal static class ReplyVocabulary
     // Verbs that end an attribution line: "On <date>, <name> wrote:", "Le <date>, <name> a écrit :".
     private static readonly string[] EndVerbs =
     [
-        "wrote", "writes", "napisał(a)", "napisała", "napisał", "schrieb", "a écrit", "escribió", "ha scritto",
+        "wrote", "writes", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "ha scritto",
         "schreef", "escreveu", "skrev", "написал(а)", "написала", "написал", "пишет", "kirjoitti", "napsal(a)", "napsal",
     ];
 
