@@ -130,6 +130,26 @@ public sealed class ReplyCorpusTests
         Assert.NotNull(parts.QuotedText);
     }
 
+    // The same replies through their HTML bodies (outlook.eml's HTML part says something else than its text part).
+    [Theory]
+    [InlineData("android.eml")]
+    [InlineData("aol.eml")]
+    [InlineData("comcast.eml")]
+    [InlineData("gmail.eml")]
+    [InlineData("hotmail.eml")]
+    [InlineData("sparrow.eml")]
+    public void Extract_TalonStandardReplyHtmlBody_TextWithoutQuoteMatches(string name)
+    {
+        var expected = TalonExpected.GetProperty("standard_replies_plain").GetProperty(name).GetString()!;
+        using var message = MimeMessage.Load(Path.Combine(TalonRoot, "fixtures", "standard_replies", name));
+
+        var parts = ReplyExtractor.Extract(null, message.HtmlBody);
+
+        Assert.NotNull(parts);
+        Assert.Equal(WithoutWhiteSpace(expected), WithoutWhiteSpace(WithoutQuote(parts)));
+        Assert.NotNull(parts.QuotedText);
+    }
+
     [Theory]
     [MemberData(nameof(TalonHtmlCases))]
     public void Extract_TalonHtmlReply_TextWithoutQuoteMatches(string name)
