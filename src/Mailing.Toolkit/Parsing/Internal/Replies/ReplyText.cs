@@ -1,0 +1,100 @@
+using System.Text;
+
+namespace Mailing.Toolkit.Parsing.Internal.Replies;
+
+/// <summary>What the HTML structure already says about a line, before any text rule looks at it.</summary>
+internal enum LineHint : byte
+{
+    /// <summary>Nothing: plain text, or HTML outside any quote container.</summary>
+    None,
+
+    /// <summary>An attribution container (<c>div.gmail_attr</c>, <c>div.moz-cite-prefix</c>).</summary>
+    Header,
+
+    /// <summary>A quote container (<c>blockquote</c>, <c>div.yahoo_quoted</c>).</summary>
+    Quote,
+
+    /// <summary>At or after a separator that starts the quoted message and runs to the end (Outlook's <c>#divRplyFwdMsg</c>).</summary>
+    QuoteToEnd,
+}
+
+/// <summary>A text with <c>\n</c> line breaks, split into lines, each with its <see cref="LineHint"/>.</summary>
+internal sealed class ReplyText
+{
+    private readonly List<int> starts = [];
+    private readonly List<int> ends = [];
+    private readonly List<LineHint> hints = [];
+    private readonly StringBuilder builder;
+    private string? text;
+
+    private ReplyText(int capacity) => builder = new StringBuilder(capacity);
+
+    public int Count => starts.Count;
+
+    /// <summary>The number of characters appended so far.</summary>
+    public int Length => builder.Length;
+
+    public string Text => text ??= builder.ToString();
+
+    /// <summary>Plain text: every line break form becomes <c>\n</c>; no hints.</summary>
+    public static ReplyText FromPlain(ReadOnlySpan<char> plain)
+    {
+        var result = new ReplyText(plain.Length);
+        result.Append(plain, LineHint.None);
+        return result;
+    }
+
+    /// <summary>An empty text that <see cref="Append"/> fills block by block.</summary>
+    public static ReplyText Empty(int capacity) => new(capacity);
+
+    /// <summary>Appends a block of lines (on new lines, after a blank one) with the same hint.</summary>
+    public void Append(ReadOnlySpan<char> block, LineHint hint)
+    {
+        text = null;
+        if (builder.Length > 0)
+        {
+            // A blank line between blocks, as between paragraphs.
+            builder.Append('\n');
+            AddLine(builder.Length, builder.Length, LineHint.None);
+            builder.Append('\n');
+        }
+
+        while (true)
+        {
+            var lineStart = builder.Length;
+            var length = block.IndexOfAny('\r', '\n');
+            builder.Append(length < 0 ? block : block[..length]);
+            AddLine(lineStart, builder.Length, hint);
+            if (length < 0)
+                break;
+            builder.Append('\n');
+            var breakLength = block[length] == '\r' && length + 1 < block.Length && block[length + 1] == '\n' ? 2 : 1;
+            block = block[(length + breakLength)..];
+        }
+    }
+
+    public ReadOnlySpan<char> Line(int index) => Text.AsSpan(starts[index], ends[index] - starts[index]);
+
+    public LineHint Hint(int index) => hints[index];
+
+    public bool IsBlank(int index) => Line(index).IsWhiteSpace();
+
+    /// <summary>Whether the line is quoted: inside a quote container or starting with <c>&gt;</c>.</summary>
+    public bool IsQuoted(int index) => hints[index] is LineHint.Quote or LineHint.QuoteToEnd || Line(index).TrimStart().StartsWith('>');
+
+    /// <summary>The lines <paramref name="first"/> to <paramref name="end"/> (exclusive), trimmed; <see langword="null"/> when blank.</summary>
+    public string? Slice(int first, int end)
+    {
+        if (first >= end)
+            return null;
+        var slice = Text.AsSpan(starts[first], ends[end - 1] - starts[first]).Trim();
+        return slice.IsEmpty ? null : slice.ToString();
+    }
+
+    private void AddLine(int start, int end, LineHint hint)
+    {
+        starts.Add(start);
+        ends.Add(end);
+        hints.Add(hint);
+    }
+}

@@ -1,0 +1,317 @@
+using System.Collections.Frozen;
+
+namespace Mailing.Toolkit.Parsing.Internal.Replies;
+
+/// <summary>
+/// The words mail clients write around quotes and signatures, in English, Polish, German, French,
+/// Spanish, Italian, Dutch, Portuguese, Swedish and Russian (plus Danish, Norwegian, Finnish and Czech
+/// where they differ), and the line tests built on them. Every test looks at one line or a few short
+/// ones, with a length check first, so each costs a bounded amount of work whatever the input.
+/// </summary>
+internal static class ReplyVocabulary
+{
+    /// <summary>The longest quote header considered, all its lines joined.</summary>
+    public const int MaxHeaderLength = 400;
+
+    /// <summary>The longest line a signature, sign-off or separator line may be.</summary>
+    public const int MaxShortLineLength = 80;
+
+    // Verbs that end an attribution line: "On <date>, <name> wrote:", "Le <date>, <name> a écrit :".
+    private static readonly string[] EndVerbs =
+    [
+        "wrote", "writes", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "ha scritto",
+        "schreef", "escreveu", "skrev", "написал(а)", "написала", "написал", "пишет", "kirjoitti", "napsal(a)", "napsal",
+    ];
+
+    // Verbs in the middle of an attribution: "Am <date> schrieb <name>:", "Op <date> schreef <name>:", "Den <date> skrev <name>:".
+    private static readonly string[] MiddleVerbs = [" schrieb ", " schreef ", " skrev "];
+
+    // First words of attribution lines; a line starting with a digit (a date) counts too.
+    private static readonly FrozenSet<string> Openers = FrozenSet.ToFrozenSet(
+        ["On", "Am", "Le", "El", "Il", "Op", "Em", "Den", "På", "Dnia", "Dne", "W"], StringComparer.Ordinal);
+
+    // "-----Original Message-----" and its translations, and forwarded-message separators: the text in between the dashes.
+    private static readonly FrozenSet<string> SeparatorPhrases = FrozenSet.ToFrozenSet(
+    [
+        "original message", "forwarded message", "reply message",
+        "wiadomość oryginalna", "oryginalna wiadomość", "wiadomość przekazana dalej", "przekazana wiadomość",
+        "ursprüngliche nachricht", "weitergeleitete nachricht",
+        "message d'origine", "message d’origine", "message original", "message transféré",
+        "mensaje original", "mensaje reenviado",
+        "messaggio originale", "messaggio inoltrato",
+        "oorspronkelijk bericht", "origineel bericht", "doorgestuurd bericht",
+        "mensagem original", "mensagem encaminhada",
+        "ursprungligt meddelande", "vidarebefordrat meddelande",
+        "исходное сообщение", "пересылаемое сообщение", "пересланное сообщение",
+        "original meddelelse", "oprindelig meddelelse", "opprinnelig melding", "alkuperäinen viesti", "původní zpráva",
+    ], StringComparer.OrdinalIgnoreCase);
+
+    // Field labels of the header block Outlook and webmail clients write above the quoted message.
+    private static readonly FrozenDictionary<string, HeaderField> Labels = new Dictionary<string, HeaderField>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["from"] = HeaderField.From, ["od"] = HeaderField.From, ["von"] = HeaderField.From, ["de"] = HeaderField.From,
+        ["da"] = HeaderField.From, ["van"] = HeaderField.From, ["från"] = HeaderField.From, ["от"] = HeaderField.From,
+        ["fra"] = HeaderField.From, ["lähettäjä"] = HeaderField.From, ["от кого"] = HeaderField.From,
+        ["sent"] = HeaderField.Sent, ["date"] = HeaderField.Sent, ["wysłano"] = HeaderField.Sent, ["wysłane"] = HeaderField.Sent,
+        ["data"] = HeaderField.Sent, ["gesendet"] = HeaderField.Sent, ["datum"] = HeaderField.Sent, ["envoyé"] = HeaderField.Sent,
+        ["enviado"] = HeaderField.Sent, ["enviado el"] = HeaderField.Sent, ["enviada"] = HeaderField.Sent, ["fecha"] = HeaderField.Sent, ["inviato"] = HeaderField.Sent,
+        ["verzonden"] = HeaderField.Sent, ["skickat"] = HeaderField.Sent, ["отправлено"] = HeaderField.Sent, ["дата"] = HeaderField.Sent,
+        ["sendt"] = HeaderField.Sent, ["lähetetty"] = HeaderField.Sent,
+        ["to"] = HeaderField.To, ["do"] = HeaderField.To, ["an"] = HeaderField.To, ["à"] = HeaderField.To, ["a"] = HeaderField.To,
+        ["para"] = HeaderField.To, ["aan"] = HeaderField.To, ["till"] = HeaderField.To, ["кому"] = HeaderField.To,
+        ["til"] = HeaderField.To, ["vastaanottaja"] = HeaderField.To,
+        ["subject"] = HeaderField.Subject, ["temat"] = HeaderField.Subject, ["betreff"] = HeaderField.Subject, ["objet"] = HeaderField.Subject,
+        ["asunto"] = HeaderField.Subject, ["oggetto"] = HeaderField.Subject, ["onderwerp"] = HeaderField.Subject, ["assunto"] = HeaderField.Subject,
+        ["ämne"] = HeaderField.Subject, ["тема"] = HeaderField.Subject, ["emne"] = HeaderField.Subject, ["aihe"] = HeaderField.Subject,
+        ["cc"] = HeaderField.Cc, ["dw"] = HeaderField.Cc, ["kopie"] = HeaderField.Cc, ["копия"] = HeaderField.Cc,
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    // Lines mobile and webmail apps append: "Sent from my iPhone", "Von meinem iPhone gesendet".
+    private static readonly string[] MobilePrefixes =
+    [
+        "sent from my ", "sent from mail for ", "sent from outlook", "sent from yahoo", "sent from samsung", "sent from iphone",
+        "sent from ipad", "sent from android", "sent from blackberry", "sent from gmail", "sent from aol", "sent from proton",
+        "sent from mobile", "sent with ", "sent via ", "sent using ", "sent on the go", "get outlook for ", "via mobile",
+        "wysłane z ", "wysłano z ", "wysłane przy ", "von meinem ", "gesendet von ", "gesendet mit ", "envoyé de mon ",
+        "envoyé depuis ", "envoyé à partir de ", "enviado desde ", "enviado con ", "inviato da ", "verzonden vanaf ",
+        "verstuurd vanaf ", "verzonden met ", "enviado do ", "enviado de ", "skickat från ", "sendt fra ", "отправлено с ",
+        "отправлено из ", "lähetetty ",
+    ];
+
+    // Closings that, followed by a name, start a signature: "Thanks,\nAlex".
+    private static readonly FrozenSet<string> SignOffs = FrozenSet.ToFrozenSet(
+    [
+        "thanks", "thank you", "thanks a lot", "many thanks", "thanks again", "thx", "cheers", "best", "best wishes",
+        "regards", "best regards", "kind regards", "warm regards", "warmest regards", "sincerely", "yours", "yours truly",
+        "yours sincerely", "all the best", "take care", "br",
+        "pozdrawiam", "z pozdrowieniami", "serdecznie pozdrawiam", "pozdrowienia", "dziękuję", "dzięki",
+        "mit freundlichen grüßen", "mit freundlichen grüssen", "freundliche grüße", "viele grüße", "beste grüße",
+        "liebe grüße", "grüße", "gruß", "mfg", "lg", "danke", "vielen dank",
+        "cordialement", "bien cordialement", "bien à vous", "salutations", "merci", "merci beaucoup", "amitiés",
+        "saludos", "un saludo", "saludos cordiales", "atentamente", "gracias", "muchas gracias", "cordialmente",
+        "cordiali saluti", "distinti saluti", "saluti", "un saluto", "grazie", "grazie mille",
+        "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groet", "groeten", "groet", "bedankt", "mvg",
+        "atenciosamente", "cumprimentos", "abraços", "abraço", "obrigado", "obrigada", "att",
+        "med vänliga hälsningar", "vänliga hälsningar", "hälsningar", "mvh", "tack",
+        "с уважением", "спасибо", "всего доброго", "всего хорошего", "с наилучшими пожеланиями",
+    ], StringComparer.OrdinalIgnoreCase);
+
+    // Lower-case particles allowed inside a name: "Ludwig van Beethoven", "Maria de la Cruz".
+    private static readonly FrozenSet<string> NameParticles = FrozenSet.ToFrozenSet(
+        ["van", "von", "der", "den", "de", "da", "di", "del", "la", "le", "du", "dos", "das", "y", "e"], StringComparer.Ordinal);
+
+    /// <summary>The kind of a field in a quoted-message header block.</summary>
+    public enum HeaderField : byte
+    {
+        None,
+        From,
+        Sent,
+        To,
+        Subject,
+        Cc,
+    }
+
+    /// <summary>Whether <paramref name="line"/> is a "-----Original Message-----" style separator (or a forwarded-message one).</summary>
+    public static bool IsOriginalMessageSeparator(ReadOnlySpan<char> line)
+    {
+        line = line.Trim();
+        if (line.Length is < 10 or > MaxShortLineLength)
+            return false;
+
+        // "-----Original Message-----", "----- Original Message -----", "Begin forwarded message:".
+        if (line.StartsWith("Begin forwarded message", StringComparison.OrdinalIgnoreCase))
+            return true;
+        if (line[0] != '-' || line[^1] != '-')
+            return false;
+        var inner = line.Trim('-').Trim();
+        return inner.Length > 0 && SeparatorPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(inner);
+    }
+
+    /// <summary>Whether <paramref name="line"/> is a rule: only dashes, underscores, equals signs or asterisks (at least <paramref name="minLength"/>).</summary>
+    public static bool IsRule(ReadOnlySpan<char> line, int minLength)
+    {
+        line = line.Trim();
+        if (line.Length < minLength || line.Length > 4 * MaxShortLineLength)
+            return false;
+        var c = line[0];
+        if (c is not ('-' or '_' or '=' or '*' or '—' or '─'))
+            return false;
+        foreach (var ch in line)
+        {
+            if (ch != c)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The field whose label starts <paramref name="line"/> (<c>From:</c>, <c>*Sent:*</c>, <c>Von:</c>...), or <see cref="HeaderField.None"/>.</summary>
+    public static HeaderField HeaderLabel(ReadOnlySpan<char> line)
+    {
+        line = line.TrimStart().TrimStart('*').TrimStart();
+        var colon = line[..Math.Min(line.Length, 24)].IndexOf(':');
+        if (colon <= 0)
+            return HeaderField.None;
+        var label = line[..colon].TrimEnd().TrimEnd('*').TrimEnd();
+        return Labels.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(label, out var field) ? field : HeaderField.None;
+    }
+
+    /// <summary>Whether <paramref name="line"/> starts like an attribution: an opener word or a date.</summary>
+    public static bool StartsLikeAttribution(ReadOnlySpan<char> line)
+    {
+        line = line.TrimStart().TrimStart('>').TrimStart();
+        if (line.IsEmpty)
+            return false;
+        if (char.IsAsciiDigit(line[0]))
+            return true;
+        var space = line.IndexOfAny(' ', '\t');
+        if (space <= 0)
+            return false;
+        var word = line[..space];
+        if (word.SequenceEqual("W"))
+            return line[(space + 1)..].StartsWith("dniu", StringComparison.Ordinal);
+        return Openers.GetAlternateLookup<ReadOnlySpan<char>>().Contains(word);
+    }
+
+    /// <summary>
+    /// Classifies <paramref name="text"/> (the lines of a candidate attribution joined with spaces).
+    /// </summary>
+    /// <returns>
+    /// <see cref="AttributionKind.WithVerb"/> for "On ... wrote:" in one of the languages, with a date, a time or an
+    /// address in it; <see cref="AttributionKind.Verbless"/> for a date and an address ending in a colon
+    /// ("26.06.2014, 14:41, "Alex" &lt;a@example.com&gt;:"), which only counts right above a quote;
+    /// otherwise <see cref="AttributionKind.None"/>.
+    /// </returns>
+    public static AttributionKind ClassifyAttribution(ReadOnlySpan<char> text)
+    {
+        text = text.Trim();
+        if (text.Length is < 6 or > MaxHeaderLength || text[^1] != ':')
+            return AttributionKind.None;
+        var body = text[..^1].TrimEnd();
+        var hasAt = body.Contains('@');
+        var hasTime = HasTime(body);
+        var hasDigit = body.IndexOfAnyInRange('0', '9') >= 0;
+        var opener = StartsLikeAttribution(body);
+
+        foreach (var verb in EndVerbs)
+        {
+            if (body.EndsWith(verb, StringComparison.OrdinalIgnoreCase))
+            {
+                var before = body.Length - verb.Length;
+                if (before > 0 && char.IsLetterOrDigit(body[before - 1]))
+                    continue; // "rewrote:"
+                return hasAt || hasTime || (opener && hasDigit) ? AttributionKind.WithVerb : AttributionKind.None;
+            }
+        }
+
+        foreach (var verb in MiddleVerbs)
+        {
+            if (body.Contains(verb, StringComparison.OrdinalIgnoreCase))
+                return hasAt || hasTime || (opener && hasDigit) ? AttributionKind.WithVerb : AttributionKind.None;
+        }
+
+        return hasAt && hasDigit && body[^1] is '>' or ')' ? AttributionKind.Verbless : AttributionKind.None;
+    }
+
+    /// <summary>Whether <paramref name="line"/> is an app's signature line such as "Sent from my iPhone".</summary>
+    public static bool IsMobileSignature(ReadOnlySpan<char> line)
+    {
+        line = line.Trim();
+        if (line.Length is < 8 or > MaxShortLineLength || line.Contains(',') || CountWords(line) > 7)
+            return false;
+        foreach (var prefix in MobilePrefixes)
+        {
+            if (line.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        // "Von meinem iPhone gesendet"
+        return line.EndsWith(" gesendet", StringComparison.OrdinalIgnoreCase) && line.StartsWith("von ", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether <paramref name="line"/> is a closing such as "Thanks," or "Mit freundlichen Grüßen".</summary>
+    public static bool IsSignOff(ReadOnlySpan<char> line)
+    {
+        line = line.Trim().TrimEnd(",.!;:-").TrimEnd();
+        return line.Length is > 1 and <= 40 && SignOffs.GetAlternateLookup<ReadOnlySpan<char>>().Contains(line);
+    }
+
+    /// <summary>Whether <paramref name="line"/> looks like a person's name: one to four capitalized words, no digits.</summary>
+    public static bool IsNameLike(ReadOnlySpan<char> line, int minWords = 1)
+    {
+        line = line.Trim();
+        if (line.IsEmpty || line.Length > 40)
+            return false;
+        var words = 0;
+        foreach (var range in line.Split(' '))
+        {
+            var word = line[range];
+            if (word.IsEmpty)
+                continue;
+            words++;
+            if (!char.IsUpper(word[0]) && !NameParticles.GetAlternateLookup<ReadOnlySpan<char>>().Contains(word))
+                return false;
+            foreach (var c in word)
+            {
+                if (!char.IsLetter(c) && c is not ('.' or '-' or '\'' or '’'))
+                    return false;
+            }
+        }
+        return words >= minWords && words <= 4;
+    }
+
+    /// <summary>Which kinds of contact detail <paramref name="line"/> holds: 1 = e-mail address, 2 = URL, 4 = phone number.</summary>
+    public static int ContactKinds(ReadOnlySpan<char> line)
+    {
+        var kinds = 0;
+        var at = line.IndexOf('@');
+        if (at > 0 && line[(at + 1)..].Contains('.'))
+            kinds |= 1;
+        if (line.Contains("http://", StringComparison.OrdinalIgnoreCase) || line.Contains("https://", StringComparison.OrdinalIgnoreCase)
+            || line.Contains("www.", StringComparison.OrdinalIgnoreCase))
+            kinds |= 2;
+        int digits = 0, letters = 0;
+        foreach (var c in line)
+        {
+            if (char.IsAsciiDigit(c))
+                digits++;
+            else if (char.IsLetter(c))
+                letters++;
+        }
+        if (digits >= 7 && letters <= 8 && (kinds & 1) == 0)
+            kinds |= 4;
+        return kinds;
+    }
+
+    /// <summary>The number of words (runs of non-blank characters) in <paramref name="line"/>.</summary>
+    public static int CountWords(ReadOnlySpan<char> line)
+    {
+        var words = 0;
+        var inWord = false;
+        foreach (var c in line)
+        {
+            var blank = char.IsWhiteSpace(c);
+            if (!blank && !inWord)
+                words++;
+            inWord = !blank;
+        }
+        return words;
+    }
+
+    // A clock time such as 4:19 or 14:20.
+    private static bool HasTime(ReadOnlySpan<char> text)
+    {
+        for (var i = 1; i + 2 < text.Length; i++)
+        {
+            if (text[i] == ':' && char.IsAsciiDigit(text[i - 1]) && char.IsAsciiDigit(text[i + 1]) && char.IsAsciiDigit(text[i + 2]))
+                return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>What <see cref="ReplyVocabulary.ClassifyAttribution"/> found.</summary>
+internal enum AttributionKind : byte
+{
+    None,
+    WithVerb,
+    Verbless,
+}
