@@ -17,10 +17,13 @@ public sealed class ParsedMail
     /// <summary>The References chain, oldest first.</summary>
     public IReadOnlyList<string> References { get; init; } = [];
 
-    /// <summary>The thread key: the root of the References chain, or the message's own ID.</summary>
+    /// <summary>
+    /// The thread key: the first ID of References (the thread's root), else In-Reply-To, else the message's own ID,
+    /// so every message of one thread has the same key.
+    /// </summary>
     public string? ThreadId { get; init; }
 
-    /// <summary>The Date header.</summary>
+    /// <summary>The Date header; <see langword="null"/> when it is missing or cannot be read (a warning then says so).</summary>
     public DateTimeOffset? Date { get; init; }
 
     /// <summary>The decoded subject.</summary>

@@ -49,6 +49,15 @@ public sealed class MailParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_UnreadableDate_IsNullWithAWarning()
+    {
+        var mail = await parser.ParseAsync("From: a@x.test\nDate: sometime last week\n\nhi\n");
+
+        Assert.Null(mail.Date);
+        Assert.Contains("Date header", Assert.Single(mail.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParseAsync_InternationalAndEncodedAddresses_AreDecoded()
     {
         var mail = await parser.ParseAsync("""

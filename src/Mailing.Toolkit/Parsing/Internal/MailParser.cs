@@ -91,6 +91,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
 
         var references = message.References.ToArray();
         var subject = message.Headers.Contains(HeaderId.Subject) ? message.Subject : null;
+        var date = Date(message, warnings);
         foreach (var warning in warnings)
             Log.Warning(logger, warning);
 
@@ -101,7 +102,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             InReplyTo = message.InReplyTo,
             References = references,
             ThreadId = references.Length > 0 ? references[0] : message.InReplyTo ?? message.MessageId,
-            Date = message.Headers.Contains(HeaderId.Date) ? message.Date : null,
+            Date = date,
             Subject = subject,
             NormalizedSubject = SubjectNormalizer.Normalize(subject),
             From = Addresses(message.From),
@@ -123,6 +124,16 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             Headers = message.Headers.Select(h => new ParsedHeader(h.Field, h.Value)).ToArray(),
             Warnings = warnings,
         };
+    }
+
+    private static DateTimeOffset? Date(MimeMessage message, List<string> warnings)
+    {
+        if (message.Headers[HeaderId.Date] is not { } value)
+            return null;
+        if (DateUtils.TryParse(value, out var date))
+            return date;
+        warnings.Add("The Date header cannot be read as a date; Date is left empty.");
+        return null;
     }
 
     private async ValueTask<MemoryStream> ReadBoundedAsync(Stream stream, CancellationToken cancellationToken)
