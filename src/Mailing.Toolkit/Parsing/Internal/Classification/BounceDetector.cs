@@ -75,10 +75,11 @@ internal static class BounceDetector
             drafts = FromText(message, notice, text);
 
         var recipients = new List<BounceRecipient>(drafts.Count);
-        var addresses = drafts.ConvertAll(draft => draft.Address);
+        var firstLines = FirstLines(notice, drafts.ConvertAll(draft => draft.Address));
         var gateway = IsFilteringGateway(message);
+        var noticeEvidence = new BounceReasons.Evidence(notice);
         foreach (var draft in drafts)
-            recipients.Add(Complete(draft, notice, addresses, gateway));
+            recipients.Add(Complete(draft, notice, noticeEvidence, firstLines, drafts.Count == 1, gateway));
 
         var isBounce = recipients.Count == 0 || recipients.Exists(r => !BounceReasons.IsSuccess(r.Action));
         return new BounceInfo(isBounce, report.ReportingMta, recipients);
@@ -98,15 +99,15 @@ internal static class BounceDetector
 
     private sealed record Report(string? ReportingMta, List<Draft> Recipients);
 
-    private static BounceRecipient Complete(Draft draft, string? notice, List<string> recipients, bool filteringGateway)
+    private static BounceRecipient Complete(
+        Draft draft, string? notice, BounceReasons.Evidence noticeEvidence, int[] firstLines, bool only, bool filteringGateway)
     {
-        var only = recipients.Count == 1;
-        draft.Context ??= notice is null ? null : ClassificationText.Collapse(RecipientBlock(notice, draft.Address, recipients), 2000);
+        draft.Context ??= notice is null ? null : ClassificationText.Collapse(RecipientBlock(notice, draft.Address, firstLines), MaxBlockChars);
         var diagnostic = draft.Diagnostic;
 
-        // A generic status (x.0.0) yields to the precise one the diagnostic text quotes.
-        // The status the remote server itself quoted in its reply is more precise than the reporting MTA's
-        // summary (which says 4.4.7 "expired" for a message that met 4.7.1 "blocked" on every try).
+        // The status the remote server quoted in its reply is more precise than the reporting MTA's summary
+        // (which says 4.4.7 "expired" for a message that met 4.7.1 "blocked" on every try); a generic x.0.0
+        // yields to one quoted in the recipient's lines of the notice.
         var status = (diagnostic is null ? null : ClassificationText.FindStatus(diagnostic))
             ?? (draft.Status is null ? null : ClassificationText.FindStatus(draft.Status));
         var quoted = (draft.Context is null ? null : ClassificationText.FindStatus(draft.Context))
@@ -125,8 +126,10 @@ internal static class BounceDetector
         // An X-Unix diagnostic is the exit status of a local delivery program (procmail, a pipe): the mailer failed.
         var reason = !BounceReasons.IsSuccess(action) && string.Equals(draft.DiagnosticType, "x-unix", StringComparison.OrdinalIgnoreCase)
             ? BounceReasons.MailerError
-            : BounceReasons.Classify(action, status, filteringGateway, diagnostic, draft.Context, notice);
+            : BounceReasons.Classify(action, status, filteringGateway,
+                new BounceReasons.Evidence(diagnostic), new BounceReasons.Evidence(draft.Context), noticeEvidence);
         diagnostic ??= draft.Context;
+        draft.RemoteMta ??= draft.Context is null ? null : RemoteHost(draft.Context);
         return new BounceRecipient(
             draft.Address,
             action,
@@ -136,6 +139,31 @@ internal static class BounceDetector
             draft.RemoteMta,
             reason,
             BounceReasons.IsHard(reason, status));
+    }
+
+    /// <summary>
+    /// The remote server a free-text notice names: Postfix writes <c>host mx.example.com[192.0.2.1] said:</c>,
+    /// Exim <c>host mx.example.com [192.0.2.1]:</c>.
+    /// </summary>
+    private static string? RemoteHost(string context)
+    {
+        var from = 0;
+        while (from < context.Length)
+        {
+            var at = context.IndexOf("host ", from, StringComparison.OrdinalIgnoreCase);
+            if (at < 0)
+                return null;
+            var start = at + 5;
+            var end = start;
+            while (end < context.Length && (char.IsAsciiLetterOrDigit(context[end]) || context[end] is '.' or '-'))
+                end++;
+            var name = context.AsSpan(start, end - start).TrimEnd('.');
+            var rest = context.AsSpan(end).TrimStart(' ');
+            if (name.Contains('.') && !rest.IsEmpty && rest[0] == '[')
+                return name.ToString();
+            from = start;
+        }
+        return null;
     }
 
     // Address-verification reports (sendmail -bv, Postfix verify) say deliverable / undeliverable.
@@ -347,9 +375,7 @@ internal static class BounceDetector
 
     private static bool OpensLine(string text, int start)
     {
-        var lineStart = text.LastIndexOf('\n', Math.Max(start - 1, 0)) + 1;
-        if (start < lineStart)
-            lineStart = 0;
+        var lineStart = ClassificationText.LineStart(text, start);
         foreach (var c in text.AsSpan(lineStart, start - lineStart))
         {
             if (!(char.IsWhiteSpace(c) || c is '<' or '"' or '\''))
@@ -394,9 +420,7 @@ internal static class BounceDetector
     // "To: x" line may be, when nothing better is named.
     private static AddressContext Context(string text, int start)
     {
-        var lineStart = text.LastIndexOf('\n', Math.Max(start - 1, 0)) + 1;
-        if (lineStart > start)
-            lineStart = 0;
+        var lineStart = ClassificationText.LineStart(text, start);
         var before = text.AsSpan(lineStart, start - lineStart).Trim();
         if (before.Contains("RCPT", StringComparison.OrdinalIgnoreCase))
             return AddressContext.None;
@@ -448,47 +472,57 @@ internal static class BounceDetector
     }
 
     /// <summary>
-    /// The lines of the notice that speak of one recipient: from the first line naming it up to the next line
-    /// naming another recipient, at most <c>MaxLines</c> lines; empty when the address is not in the notice.
+    /// The lines of the notice that speak of one recipient: from the line where it is first named up to the line
+    /// where the next recipient is first named, at most <see cref="MaxBlockLines"/> lines and
+    /// <see cref="MaxBlockChars"/> characters; empty when the address is not in the notice.
     /// </summary>
-    private static ReadOnlySpan<char> RecipientBlock(string notice, string address, List<string> recipients)
+    private static ReadOnlySpan<char> RecipientBlock(string notice, string address, int[] firstLines)
     {
         var at = notice.IndexOf(address, StringComparison.OrdinalIgnoreCase);
         if (at < 0)
             return [];
-        var start = notice.LastIndexOf('\n', Math.Max(at - 1, 0)) + 1;
-        if (start > at)
-            start = 0;
+        var start = ClassificationText.LineStart(notice, at);
         var end = notice.IndexOf('\n', at + address.Length);
         if (end < 0)
-            return notice.AsSpan(start);
+            end = notice.Length;
+
         // A sendmail transcript line ("550 <user@host>... User unknown") is the whole result for its recipient;
         // the lines after it belong to the next one.
         if (ClassificationText.FindReplyCode(notice.AsSpan(start, Math.Min(4, at - start))) != 0)
             return notice.AsSpan(start, end - start);
 
-        const int MaxLines = 12;
-        for (var lines = 0; lines < MaxLines && end < notice.Length; lines++)
-        {
-            var next = notice.IndexOf('\n', end + 1);
-            if (next < 0)
-                next = notice.Length;
-            var line = notice.AsSpan(end + 1, next - end - 1);
-            if (line.Contains('@') && NamesOther(line, address, recipients))
-                break;
-            end = next;
-        }
-        return notice.AsSpan(start, Math.Min(end, notice.Length) - start);
+        // The next recipient's line bounds this block.
+        var limit = Math.Min(notice.Length, start + MaxBlockChars);
+        var next = Array.BinarySearch(firstLines, start + 1);
+        next = next >= 0 ? next : ~next;
+        if (next < firstLines.Length)
+            limit = Math.Min(limit, firstLines[next]);
 
-        static bool NamesOther(ReadOnlySpan<char> line, string address, List<string> recipients)
+        for (var lines = 0; lines < MaxBlockLines && end < limit; lines++)
         {
-            foreach (var other in recipients)
-            {
-                if (!other.Equals(address, StringComparison.OrdinalIgnoreCase) && line.Contains(other, StringComparison.OrdinalIgnoreCase))
-                    return true;
-            }
-            return false;
+            var following = notice.IndexOf('\n', end + 1);
+            end = following < 0 ? notice.Length : following;
         }
+        return notice.AsSpan(start, Math.Min(end, limit) - start);
+    }
+
+    private const int MaxBlockLines = 12;
+    private const int MaxBlockChars = 2000;
+
+    // Where each recipient is first named, as line starts, sorted.
+    private static int[] FirstLines(string? notice, List<string> addresses)
+    {
+        if (notice is null)
+            return [];
+        var lines = new List<int>(addresses.Count);
+        foreach (var address in addresses)
+        {
+            var at = notice.IndexOf(address, StringComparison.OrdinalIgnoreCase);
+            if (at >= 0)
+                lines.Add(ClassificationText.LineStart(notice, at));
+        }
+        lines.Sort();
+        return [.. lines];
     }
 
     private static bool ContainsAny(string text, string[] phrases)

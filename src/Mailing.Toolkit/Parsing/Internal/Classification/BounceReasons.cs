@@ -19,7 +19,7 @@ internal static class BounceReasons
 
     // Phrases that name one cause, most specific first: "not listed in Domino Directory" is an unknown user,
     // "listed in Spamhaus" a blocked sender, so "listed" alone is in neither.
-    private static readonly (string Reason, string[] Phrases)[] Specific =
+    private static readonly (string Reason, string[] Phrases)[] SpecificPhrases =
     [
         ("mailererror", ["mailer error", "command died", "unknown mailer"]),
         ("hasmoved", ["has moved", "has been moved", "address has changed", "mailbox moved", "no longer at this address"]),
@@ -99,7 +99,7 @@ internal static class BounceReasons
     ];
 
     // Words that say the message was refused without saying why; used after the status code.
-    private static readonly (string Reason, string[] Phrases)[] Generic =
+    private static readonly (string Reason, string[] Phrases)[] GenericPhrases =
     [
         ("blocked", ["blocked", "access denied", "connection refused", "denied by"]),
         ("policyviolation", ["policy", "prohibited", "not allowed", "violat"]),
@@ -114,47 +114,45 @@ internal static class BounceReasons
 
     /// <summary>
     /// The reason for one recipient: <c>delivered</c> for successful actions; otherwise a status code that names
-    /// one cause; else the first specific phrase in <paramref name="texts"/> (most specific text first); else a
-    /// status code of a broad class; <c>expired</c> for a delay; a generic refusal phrase; <c>undefined</c>.
-    /// A refusal at connection or EHLO time is <c>blocked</c> whatever the words.
+    /// one cause; a refusal at connection or EHLO time is <c>blocked</c>; else the first specific phrase in
+    /// <paramref name="texts"/> (most specific text first); <c>expired</c> for a delay; a status code of a broad
+    /// class; a generic refusal phrase; <c>undefined</c>.
     /// </summary>
     /// <param name="action">The DSN action.</param>
     /// <param name="status">The enhanced status code.</param>
     /// <param name="filteringGateway">Whether a content-filtering gateway wrote the bounce.</param>
     /// <param name="texts">The diagnostic, the recipient's lines of the notice, the whole notice.</param>
-    public static string Classify(string? action, string? status, bool filteringGateway, params ReadOnlySpan<string?> texts)
+    public static string Classify(string? action, string? status, bool filteringGateway, params ReadOnlySpan<Evidence> texts)
     {
         if (IsSuccess(action))
             return Delivered;
 
-        var normalized = new string[texts.Length];
-        for (var i = 0; i < texts.Length; i++)
-            normalized[i] = texts[i] is { Length: > 0 } text ? ReasonText(text) : string.Empty;
+        Evidence? first = null;
+        var rcptStage = false;
+        var connectionStage = false;
+        foreach (var text in texts)
+        {
+            first ??= text.Specific is null ? null : text;
+            rcptStage |= text.RcptStage;
+            connectionStage |= text.ConnectionStage;
+        }
 
-        var byStatus = FromStatus(status, specificOnly: true);
-        // "User unknown" said in answer to RCPT TO means the address does not exist, whatever the code says.
-        if (byStatus is not null && byStatus != "userunknown" && Array.Exists(normalized, text => ContainsAny(text, RcptStages))
-            && FirstSpecific(normalized) == "userunknown")
-            return "userunknown";
-        if (byStatus is not null)
-            return byStatus;
-        foreach (var text in normalized)
+        if (FromStatus(status, specificOnly: true) is { } byStatus)
         {
-            if (ContainsAny(text, ConnectionStages))
-                return "blocked";
+            // "User unknown" said in answer to RCPT TO means the address does not exist, whatever the code says.
+            return rcptStage && first?.Specific == "userunknown" ? "userunknown" : byStatus;
         }
-        foreach (var text in normalized)
-        {
-            if (Find(Specific, text) is { } reason)
-                return Refine(reason, status, text, filteringGateway);
-        }
+        if (connectionStage)
+            return "blocked";
+        if (first is not null)
+            return Refine(first.Specific!, status, first.DataStage, filteringGateway);
         if (string.Equals(action, "delayed", StringComparison.OrdinalIgnoreCase))
             return Expired;
         if (FromStatus(status, specificOnly: false) is { } byClass)
             return byClass;
-        foreach (var text in normalized)
+        foreach (var text in texts)
         {
-            if (Find(Generic, text) is { } reason)
+            if (text.Generic is { } reason)
                 return reason;
         }
         return Undefined;
@@ -163,30 +161,48 @@ internal static class BounceReasons
     private static readonly string[] RcptStages = ["in reply to rcpt to", "after rcpt to"];
 
     // Where the SMTP transcript shows the refusal came in answer to the message data.
-    private static readonly string[] DataStages =
-        ["after end of data", "after data", "end of data command", "in reply to data", "smtp command data", ">>> data"];
+    private static readonly string[] DataStages = ["after end of data", "after data", "end of data command", "in reply to data", "smtp command data"];
 
     // "Unknown user" in answer to the message data, with a mailbox-status code (x.2.x), or from a filtering
     // gateway comes from a recipient-side filter: the address itself was accepted at RCPT TO. A DNS failure
     // reported as temporary (4.x.x, "try again") is a network problem, not proof that the domain does not exist.
-    private static string Refine(string reason, string? status, string text, bool filteringGateway)
+    private static string Refine(string reason, string? status, bool dataStage, bool filteringGateway)
     {
-        if (reason == "userunknown"
-            && (filteringGateway || status is { Length: > 3 } && status.AsSpan(1).StartsWith(".2.") || ContainsAny(text, DataStages)))
+        if (reason == "userunknown" && (filteringGateway || dataStage || status is { Length: > 3 } && status.AsSpan(1).StartsWith(".2.")))
             return "filtered";
         if (reason == "hostunknown" && status is not null && status.StartsWith('4'))
             return "networkerror";
         return reason;
     }
 
-    private static string? FirstSpecific(string[] texts)
+    /// <summary>
+    /// One text as the phrase tables see it, normalized once and searched once however many recipients
+    /// consult it (the whole notice is shared by all of them).
+    /// </summary>
+    internal sealed class Evidence
     {
-        foreach (var text in texts)
+        private readonly string text;
+        private readonly Lazy<string?> specific;
+        private readonly Lazy<string?> generic;
+        private readonly Lazy<(bool Rcpt, bool Connection, bool Data)> stages;
+
+        public Evidence(string? raw)
         {
-            if (Find(Specific, text) is { } reason)
-                return reason;
+            text = raw is { Length: > 0 } ? Normalize(raw) : string.Empty;
+            specific = new(() => Find(SpecificPhrases, text), LazyThreadSafetyMode.None);
+            generic = new(() => Find(GenericPhrases, text), LazyThreadSafetyMode.None);
+            stages = new(() => (ContainsAny(text, RcptStages), ContainsAny(text, ConnectionStages), ContainsAny(text, DataStages)), LazyThreadSafetyMode.None);
         }
-        return null;
+
+        public string? Specific => specific.Value;
+
+        public string? Generic => generic.Value;
+
+        public bool RcptStage => stages.Value.Rcpt;
+
+        public bool ConnectionStage => stages.Value.Connection;
+
+        public bool DataStage => stages.Value.Data;
     }
 
     private static bool ContainsAny(string text, string[] phrases)
@@ -203,21 +219,19 @@ internal static class BounceReasons
     {
         foreach (var (reason, phrases) in table)
         {
-            foreach (var phrase in phrases)
-            {
-                if (text.Contains(phrase, StringComparison.OrdinalIgnoreCase))
-                    return reason;
-            }
+            if (ContainsAny(text, phrases))
+                return reason;
         }
         return null;
     }
 
     /// <summary>
-    /// The text as the phrase tables see it: addresses, reply codes and status codes removed (test addresses such
-    /// as <c>mailboxfull@example.org</c> and the <c>550-5.7.1</c> prefixes of multi-line replies would mislead or
-    /// split phrases), white space collapsed, at most <see cref="MailClassifier.MaxScanChars"/> characters.
+    /// The text as the phrase tables see it: addresses, reply codes, status codes and transcript marks removed
+    /// (test addresses such as <c>mailboxfull@example.org</c> and the <c>550-5.7.1</c> prefixes of multi-line
+    /// replies would mislead or split phrases), white space collapsed, at most
+    /// <see cref="MailClassifier.MaxScanChars"/> characters.
     /// </summary>
-    private static string ReasonText(string text)
+    private static string Normalize(string text)
     {
         var span = text.AsSpan(0, Math.Min(text.Length, MailClassifier.MaxScanChars));
         var builder = new System.Text.StringBuilder(span.Length);
@@ -237,8 +251,6 @@ internal static class BounceReasons
     private static bool IsCodeWord(ReadOnlySpan<char> word)
     {
         word = word.Trim("#()[]<>:;,.-");
-        if (word.IsEmpty)
-            return true;
         foreach (var c in word)
         {
             if (!(char.IsAsciiDigit(c) || c is '.' or '-'))

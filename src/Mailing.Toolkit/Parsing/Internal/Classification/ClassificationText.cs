@@ -70,6 +70,20 @@ internal static class ClassificationText
         return preamble;
     }
 
+    /// <summary>
+    /// Where the line holding <paramref name="position"/> starts, looking back at most <see cref="MaxLookBehind"/>
+    /// characters, so that examining every address of one enormous line stays linear.
+    /// </summary>
+    public static int LineStart(string text, int position)
+    {
+        var floor = Math.Max(0, position - MaxLookBehind);
+        var newline = position == 0 ? -1 : text.LastIndexOf('\n', position - 1, position - floor);
+        return newline >= 0 ? newline + 1 : floor;
+    }
+
+    /// <summary>How far back <see cref="LineStart"/> looks for the start of a line.</summary>
+    public const int MaxLookBehind = 512;
+
     /// <summary>The decoded content of a part, at most <see cref="MailClassifier.MaxScanChars"/> characters.</summary>
     public static string ReadPart(MimePart part)
     {
