@@ -307,6 +307,17 @@ public sealed class MailClassifierTests
         Assert.Equal(reason, first.Reason);
     }
 
+    [Theory]
+    [InlineData("host 192.0.2.25 said: 550 5.1.1 user unknown", "5.1.1")]
+    [InlineData("Postfix 2.10.1 queued; 550 5.7.1 denied", "5.7.1")]
+    [InlineData("5.1.0 - Unknown address error 550-'5.7.1 Access denied'", "5.7.1")]
+    [InlineData("Status: 4.4.7", "4.4.7")]
+    [InlineData("from 10.0.0.1 at 12.30", null)]
+    public void FindStatus_Text_SkipsAddressesAndPrefersTheReplysCode(string text, string? status)
+    {
+        Assert.Equal(status, ClassificationText.FindStatus(text));
+    }
+
     [Fact]
     public void Classify_MalformedAndHugeInput_NeitherThrowsNorHangs()
     {

@@ -145,7 +145,7 @@ internal static class BounceReasons
         if (connectionStage)
             return "blocked";
         if (first is not null)
-            return Refine(first.Specific!, status, first.DataStage, filteringGateway);
+            return first.Specific == "userunknown" && first.DomainMissing ? "hostunknown" : Refine(first.Specific!, status, first.DataStage, filteringGateway);
         if (string.Equals(action, "delayed", StringComparison.OrdinalIgnoreCase))
             return Expired;
         if (FromStatus(status, specificOnly: false) is { } byClass)
@@ -184,14 +184,16 @@ internal static class BounceReasons
         private readonly string text;
         private readonly Lazy<string?> specific;
         private readonly Lazy<string?> generic;
-        private readonly Lazy<(bool Rcpt, bool Connection, bool Data)> stages;
+        private readonly Lazy<(bool Rcpt, bool Connection, bool Data, bool DomainMissing)> stages;
 
         public Evidence(string? raw)
         {
             text = raw is { Length: > 0 } ? Normalize(raw) : string.Empty;
             specific = new(() => Find(SpecificPhrases, text), LazyThreadSafetyMode.None);
             generic = new(() => Find(GenericPhrases, text), LazyThreadSafetyMode.None);
-            stages = new(() => (ContainsAny(text, RcptStages), ContainsAny(text, ConnectionStages), ContainsAny(text, DataStages)), LazyThreadSafetyMode.None);
+            stages = new(
+                () => (ContainsAny(text, RcptStages), ContainsAny(text, ConnectionStages), ContainsAny(text, DataStages), NamesMissingDomain(text)),
+                LazyThreadSafetyMode.None);
         }
 
         public string? Specific => specific.Value;
@@ -203,6 +205,19 @@ internal static class BounceReasons
         public bool ConnectionStage => stages.Value.Connection;
 
         public bool DataStage => stages.Value.Data;
+
+        /// <summary>Whether what "does not exist" is a domain ("example.com does not exist"), not a mailbox.</summary>
+        public bool DomainMissing => stages.Value.DomainMissing;
+
+        private static bool NamesMissingDomain(string text)
+        {
+            var at = text.IndexOf(" does not exist", StringComparison.OrdinalIgnoreCase);
+            if (at <= 0)
+                return false;
+            var word = text.AsSpan(0, at);
+            word = word[(word.LastIndexOf(' ') + 1)..].TrimEnd(":;,");
+            return word.Contains('.') && char.IsAsciiLetter(word[^1]);
+        }
     }
 
     private static bool ContainsAny(string text, string[] phrases)

@@ -162,9 +162,13 @@ internal static class ClassificationText
         static bool IsDomainChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' || c > 0x7F && char.IsLetterOrDigit(c);
     }
 
-    /// <summary>The first enhanced status code (RFC 3463, <c>d.d.d</c>) in the text that is not part of an IP address or version number.</summary>
+    /// <summary>
+    /// The enhanced status code (RFC 3463, <c>d.d.d</c>, not part of an IP address or version number) of the
+    /// text: the first one that follows an SMTP reply code (<c>550 5.7.1</c>, <c>550-'5.7.1</c>), else the first.
+    /// </summary>
     public static string? FindStatus(ReadOnlySpan<char> text)
     {
+        string? first = null;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -184,9 +188,21 @@ internal static class ClassificationText
             // A fourth dotted number makes it an IP address or version, not a status.
             if (j < text.Length && (char.IsAsciiDigit(text[j]) || text[j] == '.' && j + 1 < text.Length && char.IsAsciiDigit(text[j + 1])))
                 continue;
-            return text[i..j].ToString();
+            if (FollowsReplyCode(text, i))
+                return text[i..j].ToString();
+            first ??= text[i..j].ToString();
+            i = j;
         }
-        return null;
+        return first;
+    }
+
+    private static bool FollowsReplyCode(ReadOnlySpan<char> text, int index)
+    {
+        var k = index;
+        for (var skipped = 0; skipped < 2 && k > 0 && text[k - 1] is ' ' or '-' or '\'' or '"' or '#'; skipped++)
+            k--;
+        return k >= 3 && k < index && text[k - 3] is '2' or '4' or '5' && char.IsAsciiDigit(text[k - 2]) && char.IsAsciiDigit(text[k - 1])
+            && (k == 3 || !char.IsAsciiDigit(text[k - 4]));
     }
 
     private static int DigitRun(ReadOnlySpan<char> text, ref int index, int max)
