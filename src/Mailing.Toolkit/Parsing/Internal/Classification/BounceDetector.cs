@@ -200,8 +200,9 @@ internal static class BounceDetector
             return new Report(sesMta, ses);
         }
 
-        // Some MTAs write the report fields into the text itself.
-        if (notice is not null)
+        // Some MTAs write the report fields into the text itself; so may a person quoting a bounce, hence the
+        // bounce-like sender or subject this asks for.
+        if (notice is not null && notice.Contains("Final-Recipient:", StringComparison.OrdinalIgnoreCase) && LooksLikeBounce(message, notice))
         {
             var start = notice.IndexOf("Final-Recipient:", StringComparison.OrdinalIgnoreCase);
             if (start >= 0)
