@@ -15,7 +15,7 @@ namespace Mailing.Toolkit.Parsing.Internal.Classification;
 /// </para>
 /// <para>
 /// Not signals: <c>X-Auto-Response-Suppress</c> asks others not to auto-reply and is set on much ordinary
-/// Exchange mail; <c>X-MS-Exchange-Inbox-Rules-Loop</c> is set on anything an inbox rule sent, forwards included;
+/// Exchange mail; <c>X-MS-Exchange-Inbox-Rules-Loop</c> counts redirects, forwards and automatic replies alike;
 /// <c>Thread-Topic</c> is only Exchange's conversation topic.
 /// </para>
 /// </remarks>
