@@ -150,7 +150,7 @@ public sealed record AutoReplyInfo(bool IsAutoReply, string? Reason);
 /// <summary>A delivery status notification.</summary>
 /// <param name="IsBounce">Whether the message is a bounce.</param>
 /// <param name="ReportingMta">The MTA that reported it.</param>
-/// <param name="Recipients">One entry per failed or delayed recipient.</param>
+/// <param name="Recipients">One entry per recipient the report names (failed, delayed, or delivered in a success notice).</param>
 public sealed record BounceInfo(bool IsBounce, string? ReportingMta, IReadOnlyList<BounceRecipient> Recipients);
 
 /// <summary>One recipient of a bounce.</summary>

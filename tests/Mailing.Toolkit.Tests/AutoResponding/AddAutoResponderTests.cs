@@ -38,7 +38,7 @@ public sealed class AddAutoResponderTests
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), rule.ActiveFrom);
         Assert.Equal("*@internal.shop.example", Assert.Single(options.OwnAddresses));
 
-        var mail = Mail(subject: "Order #12", headers: new Parsing.ParsedHeader("X-Channel", "web"));
+        var mail = Mail(subject: "Order #12", headers: new Mailing.Toolkit.Parsing.ParsedHeader("X-Channel", "web"));
         var response = await host.Responder.RespondAsync(mail, "orders@shop.example");
 
         Assert.True(response.Replied);

@@ -6,6 +6,7 @@ using Mailing.Toolkit.Text;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using MimeKit.Tnef;
+using MimeKit.Utils;
 
 namespace Mailing.Toolkit.Parsing.Internal;
 
@@ -92,10 +93,11 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
         var references = message.References.ToArray();
         var subject = message.Headers.Contains(HeaderId.Subject) ? message.Subject : null;
         var date = Date(message, warnings);
+        var classification = Guarded(() => MailClassifier.Classify(message, text), "classification", warnings)
+            ?? new MailClassification(new AutoReplyInfo(false, null), null, null);
+        var reply = options.ExtractReply ? Guarded(() => ReplyExtractor.Extract(generated ? null : text, html), "reply extraction", warnings) : null;
         foreach (var warning in warnings)
             Log.Warning(logger, warning);
-
-        var classification = MailClassifier.Classify(message, text);
         return new ParsedMail
         {
             MessageId = message.MessageId,
@@ -115,7 +117,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             DeliveredTo = HeaderValues(message.Headers, "Delivered-To"),
             TextBody = text,
             HtmlBody = html,
-            Reply = options.ExtractReply ? ReplyExtractor.Extract(generated ? null : text, html) : null,
+            Reply = reply,
             Attachments = parts.Attachments,
             AutoReply = classification.AutoReply,
             Bounce = classification.Bounce,
@@ -124,6 +126,25 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             Headers = message.Headers.Select(h => new ParsedHeader(h.Field, h.Value)).ToArray(),
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// The extractors read untrusted text and are written not to throw; should one still fail, the message keeps
+    /// everything else and says what is missing, rather than being lost to one heuristic.
+    /// </summary>
+    private T? Guarded<T>(Func<T?> extract, string what, List<string> warnings)
+        where T : class
+    {
+        try
+        {
+            return extract();
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            Log.ExtractorFailed(logger, what, e);
+            warnings.Add($"The {what} failed ({e.GetType().Name}); that part of the result is empty.");
+            return null;
+        }
     }
 
     private static DateTimeOffset? Date(MimeMessage message, List<string> warnings)
