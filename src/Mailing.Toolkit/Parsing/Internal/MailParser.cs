@@ -95,7 +95,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
         var date = Date(message, warnings);
         var classification = Guarded(() => MailClassifier.Classify(message, text), "classification", warnings)
             ?? new MailClassification(new AutoReplyInfo(false, null), null, null);
-        var reply = options.ExtractReply ? Guarded(() => ReplyExtractor.Extract(generated ? null : text, html), "reply extraction", warnings) : null;
+        var reply = options.ExtractReply ? Guarded(() => ReplyExtractor.Extract(generated ? null : text, html, generated ? text : null), "reply extraction", warnings) : null;
         foreach (var warning in warnings)
             Log.Warning(logger, warning);
         return new ParsedMail

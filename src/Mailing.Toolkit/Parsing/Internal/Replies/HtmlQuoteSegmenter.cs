@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mailing.Toolkit.Text;
 using MimeKit.Text;
 
@@ -26,6 +27,18 @@ internal static class HtmlQuoteSegmenter
     // How far past a candidate separator its first text may be, and how far back an hr above it is looked for.
     private const int Lookahead = 40;
     private const int Lookbehind = 12;
+
+    // Every class, id, tag and style the segmenter reacts to (below), matched loosely: a hit only means "look closer".
+    private static readonly SearchValues<string> ContainerMarkers = SearchValues.Create(
+        ["blockquote", "_quote", "gmail_attr", "moz-cite-prefix", "zmail_extra", "OutlookMessageHeader", "divRplyFwdMsg",
+         "appendonsend", "OLK_SRC_BODY_SECTION", "border-top", "<hr"],
+        StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// False when <paramref name="html"/> has none of the quote containers and separators this class recognizes: its
+    /// rendering then has no hints, and splitting the plain rendering gives the same parts without tokenizing again.
+    /// </summary>
+    public static bool MayContainQuote(ReadOnlySpan<char> html) => html.ContainsAny(ContainerMarkers);
 
     /// <summary>Renders <paramref name="html"/> into hinted lines, at most <paramref name="maxTextLength"/> characters of text.</summary>
     public static ReplyText Render(string html, int maxTextLength)

@@ -22,14 +22,21 @@ internal static class ReplyExtractor
     /// <summary>Splits a reply into its visible text, quoted text and signature.</summary>
     /// <param name="text">The decoded text/plain body, or <see langword="null"/>.</param>
     /// <param name="html">The decoded text/html body, or <see langword="null"/>.</param>
+    /// <param name="htmlAsText">
+    /// <paramref name="html"/> already rendered by <see cref="Text.HtmlToText"/>, when the caller has it: HTML without
+    /// any quote container is then split from this rendering instead of being tokenized a second time.
+    /// </param>
     /// <returns>The parts, or <see langword="null"/> when both bodies are <see langword="null"/> or empty.</returns>
-    public static ReplyParts? Extract(string? text, string? html)
+    public static ReplyParts? Extract(string? text, string? html, string? htmlAsText = null)
     {
         if (!string.IsNullOrWhiteSpace(text) || (string.IsNullOrEmpty(html) && !string.IsNullOrEmpty(text)))
             return ReplySplitter.Split(ReplyText.FromPlain(Cap(text!, MaxTextLength)));
-        if (!string.IsNullOrEmpty(html))
-            return ReplySplitter.Split(HtmlQuoteSegmenter.Render(Cap(html, MaxHtmlLength), MaxTextLength));
-        return null;
+        if (string.IsNullOrEmpty(html))
+            return null;
+        var capped = Cap(html, MaxHtmlLength);
+        if (htmlAsText is not null && !HtmlQuoteSegmenter.MayContainQuote(capped))
+            return ReplySplitter.Split(ReplyText.FromPlain(Cap(htmlAsText, MaxTextLength)));
+        return ReplySplitter.Split(HtmlQuoteSegmenter.Render(capped, MaxTextLength));
     }
 
     // The first `limit` characters, never ending between the halves of a surrogate pair.
