@@ -34,7 +34,6 @@ public static class HtmlToText
 
         // The text is usually a fraction of the markup; start small and let the builder grow.
         var capacity = Math.Min(html.Length / 3, 64 * 1024) + 16;
-        using var reader = new StringReader(html);
-        return new HtmlToTextConverter(options ?? HtmlToTextOptions.Default, capacity).Convert(reader);
+        return new HtmlToTextConverter(options ?? HtmlToTextOptions.Default, capacity).Convert(html);
     }
 }
