@@ -27,11 +27,26 @@ internal static class CpuTimeRunner
             return 2;
         }
 
-        var suite = Activator.CreateInstance(type)!;
+        // A [Params] property (HtmlToTextBenchmarks.Input): one run per value.
+        var parameter = type.GetProperties().SingleOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() is not null);
+        foreach (var value in parameter?.GetCustomAttribute<ParamsAttribute>()!.Values ?? [null])
+        {
+            var suite = Activator.CreateInstance(type)!;
+            parameter?.SetValue(suite, value);
+            if (parameter is not null)
+                Console.WriteLine($"{parameter.Name} = {value}");
+            Run(suite, rounds);
+        }
+
+        return 0;
+    }
+
+    private static void Run(object suite, int rounds)
+    {
         Invoke<GlobalSetupAttribute>(suite);
         try
         {
-            var variants = type.GetMethods().Where(IsBenchmark).Select(method => new Variant(method, suite)).ToArray();
+            var variants = suite.GetType().GetMethods().Where(IsBenchmark).Select(method => new Variant(method, suite)).ToArray();
 
             // Until tier-1 code is in place (the background JIT is slow on a busy machine): twice per variant.
             for (var pass = 0; pass < 2; pass++)
@@ -60,8 +75,6 @@ internal static class CpuTimeRunner
         {
             Invoke<GlobalCleanupAttribute>(suite);
         }
-
-        return 0;
     }
 
     private static bool IsBenchmark(MethodInfo method) => method.GetCustomAttribute<BenchmarkAttribute>() is not null;

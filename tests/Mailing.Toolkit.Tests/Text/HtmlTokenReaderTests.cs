@@ -47,6 +47,7 @@ public sealed class HtmlTokenReaderTests
     [InlineData("a &eacute")]
     [InlineData("<style>abc</sty")]
     [InlineData("a<")]
+    [InlineData("<xmp>a\0b &amp;</xmp><title>x\0y &amp;</title>c\0d<a title=\"e\0f\">g</a><plaintext>h\0i")]
     public void Read_EdgeCase_AgreesWithMimeKit(string html)
     {
         Assert.Equal(MimeKitTokens(html), Tokens(html));

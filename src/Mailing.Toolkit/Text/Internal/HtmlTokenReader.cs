@@ -59,7 +59,7 @@ internal sealed class HtmlTokenReader
     private int nameLength;
     private int textStart;
     private int textLength;
-    private bool textDecodes;
+    private TextContent textContent;
     private bool textAtEnd;
     private bool textReady;
     private ReadOnlyMemory<char> decodedText;
@@ -97,7 +97,13 @@ internal sealed class HtmlTokenReader
             if (!textReady)
             {
                 var raw = html.AsMemory(textStart, textLength);
-                decodedText = textDecodes && raw.Span.Contains('&') ? Decode(raw.Span, ref textBuffer, quote: null, textAtEnd) : raw;
+                decodedText = textContent switch
+                {
+                    TextContent.Data when raw.Span.Contains('&') => Decode(raw.Span, ref textBuffer, TextContent.Data, textAtEnd),
+                    TextContent.Raw when raw.Span.Contains('\0') => Decode(raw.Span, ref textBuffer, TextContent.Raw, textAtEnd),
+                    TextContent.Replaceable when raw.Span.IndexOfAny('&', '\0') >= 0 => Decode(raw.Span, ref textBuffer, TextContent.Replaceable, textAtEnd),
+                    _ => raw,
+                };
                 textReady = true;
             }
 
@@ -122,7 +128,7 @@ internal sealed class HtmlTokenReader
             var (at, markup) = FindMarkup(start);
             if (at > start)
             {
-                SetText(start, at - start, decodes: true);
+                SetText(start, at - start, TextContent.Data);
                 position = at;
                 return true;
             }
@@ -172,7 +178,7 @@ internal sealed class HtmlTokenReader
         if (attribute.ValueStart < 0)
             return default;
         var raw = html.AsSpan(attribute.ValueStart, attribute.ValueLength);
-        return raw.IndexOfAny('&', '\0') < 0 ? raw : Decode(raw, ref valueBuffer, attribute.Quote, atEnd: false).Span;
+        return raw.IndexOfAny('&', '\0') < 0 ? raw : Decode(raw, ref valueBuffer, TextContent.AttributeValue, atEnd: false).Span;
     }
 
     /// <summary>The index of the first attribute named <paramref name="name"/> (ignoring case), or -1.</summary>
@@ -224,12 +230,12 @@ internal sealed class HtmlTokenReader
         }
     }
 
-    private void SetText(int start, int length, bool decodes)
+    private void SetText(int start, int length, TextContent content)
     {
         TokenType = HtmlTokenType.Text;
         textStart = start;
         textLength = length;
-        textDecodes = decodes;
+        textContent = content;
         textAtEnd = start + length == html.Length;
         textReady = false;
     }
@@ -330,7 +336,7 @@ internal sealed class HtmlTokenReader
                 return false;
             if (text[p] != '=')
             {
-                AddAttribute(attributeName, attributeNameLength, -1, 0, '\0');
+                AddAttribute(attributeName, attributeNameLength, -1, 0);
                 continue;
             }
 
@@ -343,12 +349,12 @@ internal sealed class HtmlTokenReader
                 var length = text[(p + 1)..].IndexOf(c);
                 if (length < 0)
                     return false;
-                AddAttribute(attributeName, attributeNameLength, p + 1, length, c);
+                AddAttribute(attributeName, attributeNameLength, p + 1, length);
                 p += length + 2;
             }
             else if (c == '>')
             {
-                AddAttribute(attributeName, attributeNameLength, -1, 0, '\0'); // "href=>": no value
+                AddAttribute(attributeName, attributeNameLength, -1, 0); // "href=>": no value
             }
             else
             {
@@ -357,7 +363,7 @@ internal sealed class HtmlTokenReader
                     p++;
                 if (p == text.Length)
                     return false;
-                AddAttribute(attributeName, attributeNameLength, value, p - value, '\0');
+                AddAttribute(attributeName, attributeNameLength, value, p - value);
             }
         }
 
@@ -370,11 +376,11 @@ internal sealed class HtmlTokenReader
         return true;
     }
 
-    private void AddAttribute(int nameStart, int nameLength, int valueStart, int valueLength, char quote)
+    private void AddAttribute(int nameStart, int nameLength, int valueStart, int valueLength)
     {
         if (AttributeCount == attributes.Length)
             Array.Resize(ref attributes, attributes.Length * 2);
-        attributes[AttributeCount++] = new Attribute(nameStart, nameLength, valueStart, valueLength, quote);
+        attributes[AttributeCount++] = new Attribute(nameStart, nameLength, valueStart, valueLength);
     }
 
     private int SkipSpace(int p)
@@ -418,7 +424,7 @@ internal sealed class HtmlTokenReader
         if (end == start)
             return false;
 
-        SetText(start, end - start, decodes: kind == RawContent.ReplaceableText);
+        SetText(start, end - start, kind == RawContent.ReplaceableText ? TextContent.Replaceable : TextContent.Raw);
         position = end;
         return true;
     }
@@ -533,12 +539,12 @@ internal sealed class HtmlTokenReader
     // ---- character references ----------------------------------------------------------------
 
     /// <summary>
-    /// Decodes the character references of text (<paramref name="quote"/> null) or of an attribute value (the
-    /// quote it was written in, '\0' if unquoted, where NUL also becomes U+FFFD). In a value a named reference
+    /// Decodes the character references of data, replaceable text (title, textarea) or an attribute value, and
+    /// replaces NUL by U+FFFD everywhere but in data; raw text only gets the replacement. In a value a reference
     /// without ';' followed by '=' or a letter or digit stays as written; a reference cut off by the end of the
     /// input stays as written.
     /// </summary>
-    private ReadOnlyMemory<char> Decode(ReadOnlySpan<char> raw, ref char[] buffer, char? quote, bool atEnd)
+    private ReadOnlyMemory<char> Decode(ReadOnlySpan<char> raw, ref char[] buffer, TextContent content, bool atEnd)
     {
         if (buffer.Length < raw.Length + 8)
             buffer = new char[Math.Max(raw.Length + 8, buffer.Length * 2)];
@@ -547,7 +553,7 @@ internal sealed class HtmlTokenReader
         while (i < raw.Length)
         {
             var c = raw[i];
-            if (c == '\0' && quote is not null)
+            if (c == '\0' && content != TextContent.Data)
             {
                 Append(ref buffer, ref length, "\uFFFD");
                 i++;
@@ -555,7 +561,7 @@ internal sealed class HtmlTokenReader
             }
 
             // '&' before a space, '<', '&' or the end of the text or value is just '&'.
-            if (c != '&' || i + 1 == raw.Length || raw[i + 1] is ' ' or '\t' or '\n' or '\r' or '\f' or '<' or '&')
+            if (c != '&' || content == TextContent.Raw || i + 1 == raw.Length || raw[i + 1] is ' ' or '\t' or '\n' or '\r' or '\f' or '<' or '&')
             {
                 Append(ref buffer, ref length, raw.Slice(i, 1));
                 i++;
@@ -574,7 +580,7 @@ internal sealed class HtmlTokenReader
             {
                 Append(ref buffer, ref length, written); // cut off by the end of the input
             }
-            else if (quote is not null && written[^1] != ';' && end < raw.Length && (raw[end] == '=' || char.IsAsciiLetterOrDigit(raw[end])))
+            else if (content == TextContent.AttributeValue && written[^1] != ';' && end < raw.Length && (raw[end] == '=' || char.IsAsciiLetterOrDigit(raw[end])))
             {
                 Append(ref buffer, ref length, written); // "?a=1&copy=2" in a URL
             }
@@ -608,6 +614,15 @@ internal sealed class HtmlTokenReader
         Truncated,
     }
 
+    /// <summary>How text is decoded: references in data, replaceable text and values; NUL replaced in all but data.</summary>
+    private enum TextContent : byte
+    {
+        Data,
+        Raw,
+        Replaceable,
+        AttributeValue,
+    }
+
     private enum RawContent : byte
     {
         None,
@@ -617,5 +632,5 @@ internal sealed class HtmlTokenReader
         PlainText,
     }
 
-    private readonly record struct Attribute(int NameStart, int NameLength, int ValueStart, int ValueLength, char Quote);
+    private readonly record struct Attribute(int NameStart, int NameLength, int ValueStart, int ValueLength);
 }
