@@ -4,8 +4,8 @@ using MimeKit.Text;
 namespace Mailing.Toolkit.Text.Internal;
 
 /// <summary>
-/// The state machine behind <see cref="HtmlToText"/>: one pass over <see cref="HtmlTokenReader"/>'s tokens, an explicit
-/// stack of open elements (no recursion, so nesting depth costs memory, never the call stack) and a
+/// The state machine behind <see cref="HtmlToText"/>: one pass over the tokens of <see cref="HtmlTokenReader"/>,
+/// an explicit stack of open elements (no recursion, so nesting depth costs memory, never the call stack) and a
 /// line writer that turns block boundaries into at most one blank line. One instance converts one document.
 /// </summary>
 internal sealed class HtmlToTextConverter
@@ -69,20 +69,21 @@ internal sealed class HtmlToTextConverter
 
     public string Convert(string html)
     {
-        var tag = new HtmlTokenReader(html);
-        while (tag.Read())
+        var reader = new HtmlTokenReader(html);
+        while (reader.Read())
         {
-            // Comments (Outlook conditional comments included), doctypes and CDATA carry no text.
-            switch (tag.TokenType)
+            // Comments (Outlook conditional comments included), doctypes and CDATA carry no text; the
+            // text of skipped elements is never decoded.
+            switch (reader.TokenType)
             {
                 case HtmlTokenType.Text when !skipping:
-                    OnText(tag.Text);
+                    OnText(reader.Text);
                     break;
                 case HtmlTokenType.StartTag:
-                    OnStartTag(tag);
+                    OnStartTag(reader);
                     break;
                 case HtmlTokenType.EndTag:
-                    OnEndTag(tag);
+                    OnEndTag(reader);
                     break;
             }
         }
