@@ -6,6 +6,7 @@ using Mailing.Toolkit.Benchmarks;
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- --filter '*Smtp*'
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- smtp-source
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- interleaved SmtpSinkBenchmarks [rounds]
+//   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- cpu TemplateRenderBenchmarks [rounds]
 switch (args)
 {
     case ["smtp-source"]:
@@ -14,6 +15,10 @@ switch (args)
         return await InterleavedRunner.RunAsync(suite, rounds: 20);
     case ["interleaved", var suite, var rounds]:
         return await InterleavedRunner.RunAsync(suite, int.Parse(rounds, CultureInfo.InvariantCulture));
+    case ["cpu", var suite]:
+        return CpuTimeRunner.Run(suite, rounds: 30);
+    case ["cpu", var suite, var rounds]:
+        return CpuTimeRunner.Run(suite, int.Parse(rounds, CultureInfo.InvariantCulture));
     default:
         BenchmarkSwitcher.FromAssembly(typeof(SmtpSinkBenchmarks).Assembly).Run(args);
         return 0;

@@ -32,23 +32,26 @@ public class TemplateRenderBenchmarks
     private Template subject = null!;
     private ServiceProvider? services;
     private IMailTemplateRenderer cached = null!;
+    private IMailTemplateRenderer inlined = null!;
     private IMailTemplateRenderer full = null!;
     private string renderedHtml = string.Empty;
+    private string inlinedHtml = string.Empty;
 
     [GlobalSetup]
     public void Setup()
     {
-        folder = Path.Combine(RepositoryRoot(), "samples", "Quickstart", "Templates");
-        var json = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "Mailing.Toolkit.Tests", "TestData", "templates", "models", "welcome.json"));
-        model = JsonSerializer.Deserialize<WelcomeModel>(json, SnakeCase)!;
+        folder = TemplateFolder();
+        model = LoadModel();
         ParseAll();
 
         var collection = new ServiceCollection();
         collection.AddMailing().AddSmtpSender(o => o.Host = "unused.example");
         services = collection.BuildServiceProvider();
-        cached = Renderer(inlineCss: false, generateText: false);
-        full = Renderer(inlineCss: true, generateText: true);
+        cached = Renderer(folder, inlineCss: false, generateText: false);
+        inlined = Renderer(folder, inlineCss: true, generateText: false);
+        full = Renderer(folder, inlineCss: true, generateText: true);
         renderedHtml = Raw();
+        inlinedHtml = Inlined().GetAwaiter().GetResult().HtmlBody!;
     }
 
     [GlobalCleanup]
@@ -85,8 +88,14 @@ public class TemplateRenderBenchmarks
     [Benchmark(Description = "our renderer (cached; no CSS inlining, no text part)")]
     public async Task<RenderedMail> Cached() => await cached.RenderAsync("welcome", model, Culture);
 
+    [Benchmark(Description = "our renderer, CSS inlined once, no text part")]
+    public async Task<RenderedMail> Inlined() => await inlined.RenderAsync("welcome", model, Culture);
+
     [Benchmark(Description = "our renderer, full pipeline (CSS inlined once, text part generated)")]
     public async Task<RenderedMail> FullPipeline() => await full.RenderAsync("welcome", model, Culture);
+
+    [Benchmark(Description = "the full pipeline as before issue 5's fix: CSS inlined once + previous HtmlToText")]
+    public async Task<string> PreviousFullPipeline() => LegacyHtmlToTextConverter.Convert((await inlined.RenderAsync("welcome", model, Culture)).HtmlBody!);
 
     [Benchmark(Description = "reference: PreMailer.Net MoveCssInline over the rendered HTML")]
     public string PreMailerPerEmail() => PreMailer.Net.PreMailer.MoveCssInline(renderedHtml).Html;
@@ -94,7 +103,20 @@ public class TemplateRenderBenchmarks
     [Benchmark(Description = "reference: HtmlToText.Convert over the rendered HTML")]
     public string HtmlToTextPerEmail() => Text.HtmlToText.Convert(renderedHtml);
 
-    private IMailTemplateRenderer Renderer(bool inlineCss, bool generateText)
+    [Benchmark(Description = "reference: HtmlToText.Convert over the CSS-inlined HTML")]
+    public string HtmlToTextInlinedPerEmail() => Text.HtmlToText.Convert(inlinedHtml);
+
+    /// <summary>The Quickstart sample's templates, which the welcome email is rendered from.</summary>
+    internal static string TemplateFolder() => Path.Combine(RepositoryRoot(), "samples", "Quickstart", "Templates");
+
+    /// <summary>The welcome email's model (the templating tests' welcome.json).</summary>
+    internal static WelcomeModel LoadModel()
+    {
+        var json = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "Mailing.Toolkit.Tests", "TestData", "templates", "models", "welcome.json"));
+        return JsonSerializer.Deserialize<WelcomeModel>(json, SnakeCase)!;
+    }
+
+    internal static IMailTemplateRenderer Renderer(string folder, bool inlineCss, bool generateText)
     {
         var collection = new ServiceCollection();
         collection.AddMailing().AddScribanTemplates(o =>
@@ -117,7 +139,7 @@ public class TemplateRenderBenchmarks
 
     private Template Parse(string path) => Template.Parse(File.ReadAllText(Path.Combine(folder, path)), path);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

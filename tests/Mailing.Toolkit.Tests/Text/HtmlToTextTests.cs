@@ -164,6 +164,32 @@ public sealed class HtmlToTextTests
     }
 
     [Fact]
+    public void Convert_HundredThousandNestedElements_DoesNotOverflowTheStack()
+    {
+        var html = Repeat("<DIV><span class=\"x\"><table><tr><td>", 100_000) + "deep" + Repeat("</td></tr></table></span></DIV>", 100_000) + "<p>after</p>";
+
+        var text = RunWithSmallStack(() => HtmlToText.Convert(html));
+
+        Assert.Equal("deep\n\nafter", text);
+    }
+
+    [Fact]
+    public void Convert_HiddenElementWithVeryLongStyle_IsDropped()
+    {
+        var html = "<p>Body</p><div style=\"" + Repeat("color: red; ", 100_000) + "display : none\">preheader</div><p>End</p>";
+
+        Assert.Equal("Body\n\nEnd", HtmlToText.Convert(html));
+    }
+
+    [Fact]
+    public void Convert_ScriptWritingMarkup_IsDroppedUpToItsEndTag()
+    {
+        var html = "<p>a</p><SCRIPT>document.write('</div><p>not text</p>'); // </scripts>\n</script ><p>b</p>";
+
+        Assert.Equal("a\n\nb", HtmlToText.Convert(html));
+    }
+
+    [Fact]
     public void Convert_DeeplyNestedQuotesAndLists_CapsTheIndentation()
     {
         var html = Repeat("<blockquote>", 5_000) + Repeat("<ul><li>", 5_000) + "x";

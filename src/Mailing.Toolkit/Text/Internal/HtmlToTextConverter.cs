@@ -4,8 +4,8 @@ using MimeKit.Text;
 namespace Mailing.Toolkit.Text.Internal;
 
 /// <summary>
-/// The state machine behind <see cref="HtmlToText"/>: one pass over MimeKit's HTML tokens, an explicit
-/// stack of open elements (no recursion, so nesting depth costs memory, never the call stack) and a
+/// The state machine behind <see cref="HtmlToText"/>: one pass over the tokens of <see cref="HtmlTokenReader"/>,
+/// an explicit stack of open elements (no recursion, so nesting depth costs memory, never the call stack) and a
 /// line writer that turns block boundaries into at most one blank line. One instance converts one document.
 /// </summary>
 internal sealed class HtmlToTextConverter
@@ -67,24 +67,24 @@ internal sealed class HtmlToTextConverter
         line.LinkStart = -1;
     }
 
-    public string Convert(TextReader html)
+    public string Convert(string html)
     {
-        var tokenizer = new HtmlTokenizer(html) { IgnoreTruncatedTags = true };
-        while (tokenizer.ReadNextToken(out var token))
+        var reader = new HtmlTokenReader(html);
+        while (reader.Read())
         {
-            // Comments (Outlook conditional comments included), doctypes, CDATA (a bogus comment in
-            // HTML) and script data carry no text.
-            if (token.Kind == HtmlTokenKind.Data)
+            // Comments (Outlook conditional comments included), doctypes and CDATA carry no text; the
+            // text of skipped elements is never decoded.
+            switch (reader.TokenType)
             {
-                OnText(((HtmlDataToken)token).Data);
-            }
-            else if (token.Kind == HtmlTokenKind.Tag)
-            {
-                var tag = (HtmlTagToken)token;
-                if (tag.IsEndTag)
-                    OnEndTag(tag);
-                else
-                    OnStartTag(tag);
+                case HtmlTokenType.Text when !skipping:
+                    OnText(reader.Text);
+                    break;
+                case HtmlTokenType.StartTag:
+                    OnStartTag(reader);
+                    break;
+                case HtmlTokenType.EndTag:
+                    OnEndTag(reader);
+                    break;
             }
         }
 
@@ -93,10 +93,8 @@ internal sealed class HtmlToTextConverter
 
     // ---- tokens -------------------------------------------------------------------------------
 
-    private void OnText(string data)
+    private void OnText(ReadOnlySpan<char> data)
     {
-        if (skipping)
-            return;
         if (inHead)
         {
             if (IsWhiteSpace(data))
@@ -110,9 +108,9 @@ internal sealed class HtmlToTextConverter
             WriteFlow(data);
     }
 
-    private void OnStartTag(HtmlTagToken tag)
+    private void OnStartTag(HtmlTokenReader tag)
     {
-        var id = tag.Id;
+        var id = tag.TagId;
         if (skipping)
         {
             if (IsSkipTag(tag, skipId))
@@ -165,13 +163,13 @@ internal sealed class HtmlToTextConverter
         Open(tag, index);
 
         // <div/> in XHTML-style mail: treat as opened and closed at once.
-        if (tag.IsEmptyElement)
+        if (tag.IsSelfClosing)
             PopTo(index);
     }
 
-    private void OnEndTag(HtmlTagToken tag)
+    private void OnEndTag(HtmlTokenReader tag)
     {
-        var id = tag.Id;
+        var id = tag.TagId;
         if (skipping)
         {
             if (IsSkipTag(tag, skipId) && --skipNesting == 0)
@@ -204,9 +202,9 @@ internal sealed class HtmlToTextConverter
 
     // ---- elements -----------------------------------------------------------------------------
 
-    private void OpenVoid(HtmlTagToken tag)
+    private void OpenVoid(HtmlTokenReader tag)
     {
-        switch (tag.Id)
+        switch (tag.TagId)
         {
             case HtmlTagId.Br:
                 LineBreak();
@@ -219,8 +217,8 @@ internal sealed class HtmlToTextConverter
             case HtmlTagId.Image:
                 if (LinkTop >= 0)
                     line.LinkHasImage = true;
-                if (GetAttribute(tag, "alt") is { } alt)
-                    WriteFlow(alt);
+                if (tag.FindAttribute("alt") is >= 0 and var alt)
+                    WriteFlow(tag.GetAttributeValue(alt));
                 break;
         }
     }
@@ -261,10 +259,10 @@ internal sealed class HtmlToTextConverter
         }
     }
 
-    private void Open(HtmlTagToken tag, int index)
+    private void Open(HtmlTokenReader tag, int index)
     {
         ref var frame = ref stack[index];
-        switch (tag.Id)
+        switch (tag.TagId)
         {
             case HtmlTagId.P or HtmlTagId.DL or HtmlTagId.Figure or HtmlTagId.FieldSet:
                 Paragraph();
@@ -298,7 +296,7 @@ internal sealed class HtmlToTextConverter
             case HtmlTagId.UL or HtmlTagId.OL or HtmlTagId.Menu or HtmlTagId.Dir:
                 frame.Outer = listTop;
                 frame.Base = listTop >= 0 ? Math.Min(stack[listTop].Base + 2, MaxIndent) : indent;
-                frame.Number = tag.Id == HtmlTagId.OL ? GetStart(tag) : 0;
+                frame.Number = tag.TagId == HtmlTagId.OL ? GetStart(tag) : 0;
                 frame.Child = -1;
                 RequestBreak(listTop >= 0 ? 1 : 2);
                 listTop = index;
@@ -347,7 +345,7 @@ internal sealed class HtmlToTextConverter
                 break;
 
             case HtmlTagId.A:
-                frame.Href = GetAttribute(tag, "href");
+                frame.Href = tag.FindAttribute("href") is >= 0 and var href ? tag.GetAttributeValue(href).ToString() : null;
                 line.LinkStart = -1;
                 line.LinkHasImage = false;
                 break;
@@ -649,7 +647,7 @@ internal sealed class HtmlToTextConverter
     }
 
     /// <summary>Writes flowing text: whitespace collapses to one space, runs are never broken.</summary>
-    private void WriteFlow(string text)
+    private void WriteFlow(ReadOnlySpan<char> text)
     {
         var i = 0;
         while (i < text.Length)
@@ -670,13 +668,13 @@ internal sealed class HtmlToTextConverter
             if (visible)
             {
                 BeginRun(i - start);
-                output.Append(text, start, i - start);
+                output.Append(text[start..i]);
             }
         }
     }
 
     /// <summary>Writes preformatted text as is, prefixing each line with the quote and list indent.</summary>
-    private void WritePreformatted(string text)
+    private void WritePreformatted(ReadOnlySpan<char> text)
     {
         var i = 0;
         while (i < text.Length)
@@ -711,7 +709,7 @@ internal sealed class HtmlToTextConverter
             // Leading spaces are content here: only the pending break and the prefix come first.
             line.PendingSpace = false;
             BeginRun(0);
-            output.Append(text, start, i - start);
+            output.Append(text[start..i]);
         }
     }
 
@@ -805,12 +803,12 @@ internal sealed class HtmlToTextConverter
     }
 
     /// <summary>Elements whose content is never text for a reader: scripts, styles, the title, form controls, embeds.</summary>
-    private static bool IsSkippedContent(HtmlTagToken tag) => tag.Id switch
+    private static bool IsSkippedContent(HtmlTokenReader tag) => tag.TagId switch
     {
         HtmlTagId.Script or HtmlTagId.Style or HtmlTagId.Title or HtmlTagId.TextArea or HtmlTagId.NoScript
             or HtmlTagId.IFrame or HtmlTagId.NoEmbed or HtmlTagId.NoFrames or HtmlTagId.Select or HtmlTagId.Object
-            or HtmlTagId.Applet or HtmlTagId.DataList => !tag.IsEmptyElement,
-        HtmlTagId.Unknown => !tag.IsEmptyElement && tag.Name.Equals("template", StringComparison.OrdinalIgnoreCase),
+            or HtmlTagId.Applet or HtmlTagId.DataList => !tag.IsSelfClosing,
+        HtmlTagId.Unknown => !tag.IsSelfClosing && tag.TagName.Equals("template", StringComparison.OrdinalIgnoreCase),
         _ => false,
     };
 
@@ -830,23 +828,21 @@ internal sealed class HtmlToTextConverter
         or HtmlTagId.Details or HtmlTagId.Summary or HtmlTagId.Dialog or HtmlTagId.Figure or HtmlTagId.FigCaption
         or HtmlTagId.FieldSet or HtmlTagId.Form or HtmlTagId.Menu or HtmlTagId.Dir;
 
-    private static bool IsSkipTag(HtmlTagToken tag, HtmlTagId id) =>
-        tag.Id == id && (id != HtmlTagId.Unknown || tag.Name.Equals("template", StringComparison.OrdinalIgnoreCase));
+    private static bool IsSkipTag(HtmlTokenReader tag, HtmlTagId id) =>
+        tag.TagId == id && (id != HtmlTagId.Unknown || tag.TagName.Equals("template", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether an element is hidden from readers (style display:none, or the hidden attribute).</summary>
-    private static bool IsHidden(HtmlTagToken tag)
+    private static bool IsHidden(HtmlTokenReader tag)
     {
-        // Attribute names are compared directly: HtmlAttribute.Id costs a table lookup per attribute.
-        var attributes = tag.Attributes;
-        for (var i = 0; i < attributes.Count; i++)
+        for (var i = 0; i < tag.AttributeCount; i++)
         {
-            var attribute = attributes[i];
-            if (attribute.Name.Equals("style", StringComparison.OrdinalIgnoreCase))
+            var name = tag.GetAttributeName(i);
+            if (name.Equals("style", StringComparison.OrdinalIgnoreCase))
             {
-                if (attribute.Value is { } style && HasDisplayNone(style))
+                if (HasDisplayNone(tag.GetAttributeValue(i)))
                     return true;
             }
-            else if (attribute.Name.Equals("hidden", StringComparison.OrdinalIgnoreCase))
+            else if (name.Equals("hidden", StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -855,13 +851,13 @@ internal sealed class HtmlToTextConverter
         return false;
     }
 
-    private static bool HasDisplayNone(string style)
+    private static bool HasDisplayNone(ReadOnlySpan<char> style)
     {
-        var i = 0;
-        while ((i = style.IndexOf("display", i, StringComparison.OrdinalIgnoreCase)) >= 0)
+        int i;
+        while ((i = style.IndexOf("display", StringComparison.OrdinalIgnoreCase)) >= 0)
         {
-            i += "display".Length;
-            var value = style.AsSpan(i).TrimStart();
+            style = style[(i + "display".Length)..];
+            var value = style.TrimStart();
             if (value.Length > 0 && value[0] == ':' && value[1..].TrimStart().StartsWith("none", StringComparison.OrdinalIgnoreCase))
                 return true;
         }
@@ -869,20 +865,9 @@ internal sealed class HtmlToTextConverter
         return false;
     }
 
-    private static string? GetAttribute(HtmlTagToken tag, string name)
-    {
-        var attributes = tag.Attributes;
-        for (var i = 0; i < attributes.Count; i++)
-        {
-            if (attributes[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-                return attributes[i].Value;
-        }
-
-        return null;
-    }
-
-    private static int GetStart(HtmlTagToken tag) =>
-        int.TryParse(GetAttribute(tag, "start"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var start)
+    private static int GetStart(HtmlTokenReader tag) =>
+        tag.FindAttribute("start") is >= 0 and var at
+            && int.TryParse(tag.GetAttributeValue(at), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var start)
             && start is >= 0 and < 1_000_000_000 ? start : 1;
 
     private static int CountDigits(int number)
@@ -895,7 +880,7 @@ internal sealed class HtmlToTextConverter
 
     private static bool IsWhiteSpace(char c) => c <= ' ' || c == '\u00A0' || (c > '\u007F' && char.IsWhiteSpace(c));
 
-    private static bool IsWhiteSpace(string text)
+    private static bool IsWhiteSpace(ReadOnlySpan<char> text)
     {
         foreach (var c in text)
         {

@@ -1,0 +1,44 @@
+using Mailing.Toolkit.Text;
+
+namespace Mailing.Toolkit.Tests.Text;
+
+/// <summary>
+/// Differential test over real mail HTML (TestData/html-to-text/corpus, each source folder with its licence):
+/// NAME.txt (defaults) and NAME.wrap72.txt (wrapped at 72, no link URLs) were written by the converter as it was
+/// on MimeKit's HtmlTokenizer, so a change of tokenizer or converter that changes any output shows here.
+/// </summary>
+public sealed class HtmlToTextCorpusTests
+{
+    private static readonly string CorpusDirectory = Path.Combine(AppContext.BaseDirectory, "TestData", "html-to-text", "corpus");
+
+    private static readonly HtmlToTextOptions Wrapped = new() { WrapColumn = 72, IncludeLinkUrls = false };
+
+    public static TheoryData<string> Files() => new(Names());
+
+    [Fact]
+    public void Corpus_HasFilesFromEverySource()
+    {
+        var names = Names().ToList();
+
+        Assert.True(names.Count >= 30, $"{names.Count} files");
+        Assert.All(new[] { "talon/", "spamscope/", "nodemailer/", "own/" }, folder => Assert.Contains(names, name => name.StartsWith(folder, StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Convert_CorpusFile_MatchesTheRecordedText(string name)
+    {
+        var html = File.ReadAllText(Path.Combine(CorpusDirectory, name + ".html"));
+
+        Assert.Equal(ReadExpected(name + ".txt"), HtmlToText.Convert(html));
+        Assert.Equal(ReadExpected(name + ".wrap72.txt"), HtmlToText.Convert(html, Wrapped));
+    }
+
+    private static IEnumerable<string> Names() =>
+        Directory.EnumerateFiles(CorpusDirectory, "*.html", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(CorpusDirectory, Path.ChangeExtension(path, null)).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+
+    private static string ReadExpected(string file) =>
+        File.ReadAllText(Path.Combine(CorpusDirectory, file)).Replace("\r\n", "\n", StringComparison.Ordinal);
+}
