@@ -459,4 +459,24 @@ public sealed class ReplyExtractorTests
         Assert.NotNull(parts);
         return parts;
     }
+
+    [Theory]
+    [InlineData("<html><body><p>Thanks, that works.</p><p>-- <br>Alex</p></body></html>")]
+    [InlineData("<div>Sure.<br><br>On Mon, 2 Mar 2026 at 10:00, Ann &lt;ann@example.test&gt; wrote:<br>&gt; Lunch?</div>")]
+    [InlineData("<table><tr><td>Order 1042</td><td>shipped</td></tr></table><p>Sent from my iPhone</p>")]
+    public void Extract_HtmlWithoutQuoteContainer_SameFromTheParsersRendering(string html)
+    {
+        var rendered = Mailing.Toolkit.Text.HtmlToText.Convert(html);
+
+        Assert.False(HtmlQuoteSegmenter.MayContainQuote(html));
+        Assert.Equal(ReplyExtractor.Extract(null, html), ReplyExtractor.Extract(null, html, rendered));
+    }
+
+    [Theory]
+    [InlineData("<p>x</p><blockquote type=cite>y</blockquote>")]
+    [InlineData("<p>x</p><div class=\"x_gmail_quote\">y</div>")]
+    [InlineData("<p>x</p><HR><p>From: a</p>")]
+    [InlineData("<div style=\"BORDER-TOP: solid 1pt\">From: a</div>")]
+    [InlineData("<div id=\"divRplyFwdMsg\">From: a</div>")]
+    public void MayContainQuote_QuoteContainers_AreSeen(string html) => Assert.True(HtmlQuoteSegmenter.MayContainQuote(html));
 }
