@@ -146,7 +146,7 @@ public sealed class PostfixFixture : IAsyncLifetime
             // "postfix stop" signals master and waits until it is gone (~0.1 s here); kill only as a fallback.
             try
             {
-                await RunAsync(Executable, "-c", Path.Combine(Root, "conf"), "stop");
+                await FixtureProcess.RunAsync(Executable, "-c", Path.Combine(Root, "conf"), "stop");
             }
             catch (InvalidOperationException)
             {
@@ -178,7 +178,7 @@ public sealed class PostfixFixture : IAsyncLifetime
         Root = Directory.CreateTempSubdirectory("mailing-postfix-").FullName;
         // CreateTempSubdirectory makes it 0700; the postfix and nobody users must reach queue/ and mail/.
         File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
-        Port = GetFreeLoopbackPort();
+        Port = FixtureProcess.GetFreeLoopbackPort();
 
         var conf = Directory.CreateDirectory(Path.Combine(Root, "conf")).FullName;
         var templates = Path.Combine(AppContext.BaseDirectory, "Fixtures", "postfix");
@@ -193,11 +193,11 @@ public sealed class PostfixFixture : IAsyncLifetime
         // Ownership that "postfix check" expects: queue/ root-owned (postfix-script creates its
         // subfolders with the right owners), data/ owned by mail_owner, mail/ by the delivery user.
         Directory.CreateDirectory(Path.Combine(Root, "queue"));
-        await RunAsync("chown", "postfix", Directory.CreateDirectory(Path.Combine(Root, "data")).FullName);
-        await RunAsync("chown", $"{NobodyId}:{NobodyId}", Directory.CreateDirectory(Path.Combine(Root, "mail")).FullName);
+        await FixtureProcess.RunAsync("chown", "postfix", Directory.CreateDirectory(Path.Combine(Root, "data")).FullName);
+        await FixtureProcess.RunAsync("chown", $"{NobodyId}:{NobodyId}", Directory.CreateDirectory(Path.Combine(Root, "mail")).FullName);
 
         // smtpd reads the key while still root, so key.pem can stay 0600 root.
-        await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "2",
+        await FixtureProcess.RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "2",
             "-keyout", Path.Combine(Root, "key.pem"), "-out", CertificatePath);
         _certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(CertificatePath));
 
@@ -216,33 +216,8 @@ public sealed class PostfixFixture : IAsyncLifetime
         await WaitForBannerAsync();
     }
 
-    private async Task WaitForBannerAsync()
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < StartTimeout)
-        {
-            if (_process!.HasExited)
-                throw new InvalidOperationException($"postfix exited with {_process.ExitCode} while starting. Log:\n{Log}");
-
-            try
-            {
-                using var client = new TcpClient();
-                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await client.ConnectAsync(Host, Port, attempt.Token);
-                using var reader = new StreamReader(client.GetStream(), Encoding.ASCII);
-                if ((await reader.ReadLineAsync(attempt.Token))?.StartsWith("220", StringComparison.Ordinal) == true)
-                    return;
-            }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"postfix did not answer 220 on {Host}:{Port} within {StartTimeout.TotalSeconds}s. Log:\n{Log}");
-    }
+    private Task WaitForBannerAsync() =>
+        FixtureProcess.WaitForGreetingAsync(Host, Port, "220", StartTimeout, () => Log, () => _process!.HasExited);
 
     private void AppendLog(string? line)
     {
@@ -250,31 +225,5 @@ public sealed class PostfixFixture : IAsyncLifetime
             return;
         lock (_log)
             _log.AppendLine(line);
-    }
-
-    private static int GetFreeLoopbackPort()
-    {
-        // The port is free now; another process could take it before Postfix binds, which then
-        // shows up as a start failure with "bind" in the log.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task RunAsync(string fileName, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            info.ArgumentList.Add(argument);
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{fileName} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{fileName} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await error}");
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using MimeKit;
 using MimeKit.IO;
@@ -64,23 +65,30 @@ internal sealed class MimeAttachment(MimeEntity entity, long maxSize) : ParsedAt
                 return known;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var stream = OpenRead();
-            var buffer = new byte[81920];
-            long size = 0;
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            var buffer = ArrayPool<byte>.Shared.Rent(81920);
+            try
             {
-                size += read;
-                if (size > maxSize)
+                long size = 0;
+                int read;
+                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
                 {
-                    throw new MailParseException(
-                        $"The attachment '{FileName ?? ContentType}' is larger than {maxSize} bytes decoded (Mailing:Parsing:MaxAttachmentSize).",
-                        nameof(MailParserOptions.MaxAttachmentSize));
+                    size += read;
+                    if (size > maxSize)
+                    {
+                        throw new MailParseException(
+                            $"The attachment '{FileName ?? ContentType}' is larger than {maxSize} bytes decoded (Mailing:Parsing:MaxAttachmentSize).",
+                            nameof(MailParserOptions.MaxAttachmentSize));
+                    }
+                    hash.AppendData(buffer, 0, read);
                 }
-                hash.AppendData(buffer, 0, read);
+                var result = (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+                digest = result;
+                return result;
             }
-            var result = (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
-            digest = result;
-            return result;
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 }

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Mailing.Toolkit.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A real Dovecot 2.3 (IMAP with IDLE, ACL and QUOTA; POP3) on free loopback ports, in a temp folder, running as
+/// <c>nobody</c>; shared by the test classes marked <c>[Collection(DovecotFixture.Collection)]</c>. Users live in a
+/// passwd-file that Dovecot re-reads when it changes, so a test creates its own mailbox with <see cref="CreateUser"/>
+/// and never sees another test's mail. Tests call <see cref="EnsureAvailable"/> first: where Dovecot cannot run they
+/// skip, or fail in CI.
+/// </summary>
+public sealed class DovecotFixture : IAsyncLifetime
+{
+    /// <summary>The xunit collection that shares one instance.</summary>
+    public const string Collection = "Dovecot";
+    public const string Executable = "/usr/sbin/dovecot";
+    public const string Password = "secret";
+
+    private const string NobodyGroup = "65534:65534";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly Lock _users = new();
+    private Process? _process;
+    private string? _unavailableReason;
+    private X509Certificate2? _certificate;
+    private int _userCounter;
+
+    public string Host => "127.0.0.1";
+
+    public int ImapPort { get; private set; }
+
+    public int ImapsPort { get; private set; }
+
+    public int Pop3Port { get; private set; }
+
+    public int Pop3sPort { get; private set; }
+
+    /// <summary>The temp folder holding dovecot.conf, users, mail/, run/ and the certificate.</summary>
+    public string Root { get; private set; } = "";
+
+    public string ConfigPath => Path.Combine(Root, "dovecot.conf");
+
+    /// <summary>Everything Dovecot logged so far, for failure messages.</summary>
+    public string Log
+    {
+        get
+        {
+            try
+            {
+                using var stream = new FileStream(Path.Combine(Root, "dovecot.log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                return new StreamReader(stream).ReadToEnd();
+            }
+            catch (IOException)
+            {
+                return "(no log)";
+            }
+        }
+    }
+
+    /// <summary>Skips the calling test where Dovecot cannot run here, or fails it when CI=true.</summary>
+    public void EnsureAvailable()
+    {
+        if (_unavailableReason is not null)
+            RequiredServer.Unavailable("dovecot", _unavailableReason);
+    }
+
+    /// <summary>
+    /// True when <paramref name="certificate"/> is exactly the fixture's self-signed certificate; use it as a TLS
+    /// validation callback instead of trusting any certificate.
+    /// </summary>
+    public bool IsServerCertificate(X509Certificate? certificate) =>
+        certificate is not null && _certificate is not null &&
+        certificate.GetRawCertData().AsSpan().SequenceEqual(_certificate.RawData);
+
+    /// <summary>
+    /// Creates a user with password <see cref="Password"/> and returns its login: <paramref name="prefix"/> plus a
+    /// number unique in this run. <paramref name="storageQuota"/> (Dovecot syntax, for example <c>1M</c>) overrides
+    /// the 10 MB default.
+    /// </summary>
+    public string CreateUser(string prefix = "user", string? storageQuota = null)
+    {
+        lock (_users)
+        {
+            var name = $"{prefix}{++_userCounter}";
+            var quota = storageQuota is null ? "" : $"userdb_quota_rule=*:storage={storageQuota}";
+            File.AppendAllText(Path.Combine(Root, "users"), $"{name}:{{PLAIN}}{Password}:65534:65534::{MaildirOf(name)}::{quota}\n");
+            return name;
+        }
+    }
+
+    /// <summary>The home (and Maildir root, <c>Maildir/</c> below it) of <paramref name="user"/>.</summary>
+    public string MaildirOf(string user) => Path.Combine(Root, "mail", user);
+
+    /// <summary>Drops every connection of <paramref name="user"/> (<c>doveadm kick</c>), as a server restart would.</summary>
+    public Task KickAsync(string user) => FixtureProcess.RunAsync("doveadm", "-c", ConfigPath, "kick", user);
+
+    /// <summary>Runs a <c>doveadm</c> command against this instance (for example <c>mailbox status</c>).</summary>
+    public Task<string> DoveadmAsync(params string[] arguments) => FixtureProcess.RunAsync("doveadm", ["-c", ConfigPath, .. arguments]);
+
+    public async Task InitializeAsync()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            _unavailableReason = "the fixture runs it on Linux only";
+            return;
+        }
+        if (!File.Exists(Executable))
+        {
+            _unavailableReason = $"{Executable} is not installed (apt-get install dovecot-core dovecot-imapd dovecot-pop3d)";
+            return;
+        }
+        // Dovecot runs as nobody over files that nobody owns; setting that up takes root.
+        if (!Environment.IsPrivilegedProcess)
+        {
+            _unavailableReason = "starting it needs root (run the tests as root)";
+            return;
+        }
+
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            try
+            {
+                await FixtureProcess.RunAsync(Executable, "-c", ConfigPath, "stop");
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running any more: the kill below covers the rest.
+            }
+            using var stop = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await _process.WaitForExitAsync(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            _process.Dispose();
+            _process = null;
+        }
+
+        _certificate?.Dispose();
+        if (Root.Length > 0 && Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+
+    private async Task StartAsync()
+    {
+        Root = Directory.CreateTempSubdirectory("mailing-dovecot-").FullName;
+        File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
+        ImapPort = FixtureProcess.GetFreeLoopbackPort();
+        ImapsPort = FixtureProcess.GetFreeLoopbackPort();
+        Pop3Port = FixtureProcess.GetFreeLoopbackPort();
+        Pop3sPort = FixtureProcess.GetFreeLoopbackPort();
+
+        var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "dovecot.conf"));
+        var config = new StringBuilder(template)
+            .Replace("@DIR@", Root)
+            .Replace("@IMAP_PORT@", ImapPort.ToString(CultureInfo.InvariantCulture))
+            .Replace("@IMAPS_PORT@", ImapsPort.ToString(CultureInfo.InvariantCulture))
+            .Replace("@POP3_PORT@", Pop3Port.ToString(CultureInfo.InvariantCulture))
+            .Replace("@POP3S_PORT@", Pop3sPort.ToString(CultureInfo.InvariantCulture));
+        await File.WriteAllTextAsync(ConfigPath, config.ToString());
+        await File.WriteAllTextAsync(Path.Combine(Root, "users"), "");
+        Directory.CreateDirectory(Path.Combine(Root, "mail"));
+        await FixtureProcess.RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "2",
+            "-keyout", Path.Combine(Root, "key.pem"), "-out", Path.Combine(Root, "cert.pem"));
+        _certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(Root, "cert.pem")));
+        await FixtureProcess.RunAsync("chown", "-R", NobodyGroup, Root);
+
+        var start = new ProcessStartInfo("runuser")
+        {
+            ArgumentList = { "-u", "nobody", "--", Executable, "-F", "-c", ConfigPath },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dovecot did not start");
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        await FixtureProcess.WaitForGreetingAsync(Host, ImapPort, "* OK", StartTimeout, () => Log, () => _process.HasExited);
+        await FixtureProcess.WaitForGreetingAsync(Host, Pop3Port, "+OK", StartTimeout, () => Log, () => _process.HasExited);
+    }
+}
+
+/// <summary>One Dovecot for every test class marked <c>[Collection(DovecotFixture.Collection)]</c>.</summary>
+[CollectionDefinition(DovecotFixture.Collection)]
+public sealed class DovecotCollectionDefinition : ICollectionFixture<DovecotFixture>;
