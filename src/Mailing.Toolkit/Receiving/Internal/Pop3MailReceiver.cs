@@ -85,6 +85,20 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
                         dropped = true;
                         break;
                     }
+                    catch (Pop3CommandException ex)
+                    {
+                        // A server that is shutting the session down answers -ERR before closing (Dovecot on kick);
+                        // otherwise this one message cannot be read now and must not block the others.
+                        if (!await IsAliveAsync(client, cancellationToken).ConfigureAwait(false))
+                        {
+                            failures = OnDropped(ex, failures);
+                            dropped = true;
+                            break;
+                        }
+
+                        ReceiverLog.Pop3RetrieveFailed(logger, uid, server, ex.Message);
+                        continue;
+                    }
 
                     failures = 0;
                     yielded.Add(uid);
@@ -251,6 +265,19 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
                 client.Dispose();
                 throw;
             }
+        }
+    }
+
+    private static async Task<bool> IsAliveAsync(Pop3Client client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.NoOpAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken) || ex is Pop3CommandException)
+        {
+            return false;
         }
     }
 

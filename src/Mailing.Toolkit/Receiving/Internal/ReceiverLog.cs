@@ -35,6 +35,9 @@ internal static partial class ReceiverLog
     [LoggerMessage(EventId = 3125, Level = LogLevel.Warning, Message = "The POP3 receiver for {Server} keeps the UIDLs of handled messages in memory only: after a restart, every message still on the server is handed again. Set StateFilePath or register an IMailboxStateStore.")]
     public static partial void Pop3StateNotDurable(ILogger logger, string server);
 
+    [LoggerMessage(EventId = 3128, Level = LogLevel.Warning, Message = "POP3 message {Uid} on {Server} could not be retrieved ({Reason}); skipped in this pass, tried again in the next")]
+    public static partial void Pop3RetrieveFailed(ILogger logger, string uid, string server, string reason);
+
     [LoggerMessage(EventId = 3126, Level = LogLevel.Warning, Message = "DangerousAcceptAnyServerCertificate is on for {Server}: any server certificate is accepted. Never use this in production.")]
     public static partial void DangerousCertificateOption(ILogger logger, string server);
 
