@@ -91,6 +91,8 @@ public sealed class MailboxStateStoreTests : IDisposable
     [InlineData("not json at all")]
     [InlineData("{ \"version\": 99, \"mailboxes\": {} }")]
     [InlineData("{ \"version\": 1 }")]
+    [InlineData("{ \"version\": 1, \"mailboxes\": { \"k\": { \"handledIds\": null } } }")]
+    [InlineData("{ \"version\": 1, \"mailboxes\": { \"k\": null } }")]
     public async Task FileStore_CorruptedFile_ThrowsNamingTheFileAndDoesNotOverwriteIt(string content)
     {
         Directory.CreateDirectory(folder);
@@ -124,7 +126,7 @@ public sealed class MailboxStateStoreTests : IDisposable
         Assert.Same(files.Get(FilePath), files.Get(Path.Combine(folder, ".", "state.json")));
     }
 
-    private IDisposable? Create(string kind, out IMailboxStateStore store)
+    private FileMailboxStateStore? Create(string kind, out IMailboxStateStore store)
     {
         if (kind == "memory")
         {

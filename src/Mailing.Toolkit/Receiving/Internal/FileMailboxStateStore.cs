@@ -100,8 +100,12 @@ internal sealed class FileMailboxStateStore : IMailboxStateStore, IDisposable
             throw Corrupted(ex.Message, ex);
         }
 
-        if (file is null || file.Version != FormatVersion || file.Mailboxes is null)
-            throw Corrupted(file is null || file.Mailboxes is null ? "no mailboxes object" : $"unknown format version {file.Version}", null);
+        if (file is null || file.Mailboxes is null)
+            throw Corrupted("no mailboxes object", null);
+        if (file.Version != FormatVersion)
+            throw Corrupted($"unknown format version {file.Version}", null);
+        if (file.Mailboxes.FirstOrDefault(static m => m.Value is null || m.Value.HandledIds is null || m.Value.HandledIds.Contains(null!)) is { Key: { } broken })
+            throw Corrupted($"the entry of mailbox '{broken}' is incomplete", null);
         return states = new(file.Mailboxes, StringComparer.Ordinal);
     }
 

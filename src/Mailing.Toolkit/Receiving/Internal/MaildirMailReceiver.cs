@@ -30,16 +30,9 @@ internal sealed class MaildirMailReceiver : IMailReceiver
 
     public async IAsyncEnumerable<ReceivedMail> ReceiveAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // Snapshot first, then yield: a message delivered during the pass comes with the next one.
-        var pending = new List<(FileInfo File, MaildirName Name)>();
-        Collect(pending, @new, inCur: false);
-        if (includeUnseenInCur)
-            Collect(pending, cur, inCur: true);
-        pending.Sort(static (a, b) =>
-        {
-            var byTime = a.File.LastWriteTimeUtc.CompareTo(b.File.LastWriteTimeUtc);
-            return byTime != 0 ? byTime : string.CompareOrdinal(a.Name.UniqueName, b.Name.UniqueName);
-        });
+        // Snapshot first, then yield: a message delivered during the pass comes with the next one. Listing a
+        // large Maildir is blocking I/O, so it runs off the caller's thread.
+        var pending = await Task.Run(Snapshot, cancellationToken).ConfigureAwait(false);
 
         foreach (var (file, name) in pending)
         {
@@ -55,7 +48,6 @@ internal sealed class MaildirMailReceiver : IMailReceiver
                 ReceivedAt = new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
                 Size = name.Size ?? file.Length,
             };
-            await Task.Yield();
         }
     }
 
@@ -161,6 +153,20 @@ internal sealed class MaildirMailReceiver : IMailReceiver
         }
 
         return null;
+    }
+
+    private List<(FileInfo File, MaildirName Name)> Snapshot()
+    {
+        var pending = new List<(FileInfo File, MaildirName Name)>();
+        Collect(pending, @new, inCur: false);
+        if (includeUnseenInCur)
+            Collect(pending, cur, inCur: true);
+        pending.Sort(static (a, b) =>
+        {
+            var byTime = a.File.LastWriteTimeUtc.CompareTo(b.File.LastWriteTimeUtc);
+            return byTime != 0 ? byTime : string.CompareOrdinal(a.Name.UniqueName, b.Name.UniqueName);
+        });
+        return pending;
     }
 
     private static void Collect(List<(FileInfo, MaildirName)> into, string directory, bool inCur)

@@ -303,7 +303,6 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
             OperationCanceledException => !cancellationToken.IsCancellationRequested,
             SslHandshakeException or AuthenticationException => false,
             IOException or SocketException or Pop3ProtocolException or ServiceNotConnectedException or TimeoutException => true,
-            Pop3CommandException => false,
             _ => false,
         };
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mailing.Toolkit.Receiving.Internal;
 
-/// <summary>Log events of the receivers and state stores, EventIds 3100-3199 (3150-3199 left to the IMAP receiver and the pipeline).</summary>
+/// <summary>Log events of the receivers and state stores, EventIds 3100-3199.</summary>
 internal static partial class ReceiverLog
 {
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Mailbox state file {Path} does not exist yet; it is created at the first update")]
