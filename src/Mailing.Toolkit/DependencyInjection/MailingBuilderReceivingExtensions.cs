@@ -85,21 +85,13 @@ public static class MailingBuilderReceivingExtensions
 
         options.ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<Pop3ReceiverOptions>>(new Pop3ReceiverOptionsValidator(path));
-        builder.Services.TryAddSingleton(sp => new MailboxStateFiles(sp.LoggerFactory()));
+        MailboxStateFiles.AddTo(builder.Services);
         return AddReceiver(builder, "AddPop3Receiver", sp =>
         {
             var settings = sp.GetRequiredService<IOptions<Pop3ReceiverOptions>>().Value;
-            var (store, durable) = ResolveStore(sp, settings.StateFilePath);
+            var (store, durable) = MailboxStateFiles.Resolve(sp, settings.StateFilePath);
             return new Pop3MailReceiver(settings, store, durable, sp.GetRequiredService<TimeProvider>(), sp.LoggerFactory().CreateLogger<Pop3MailReceiver>());
         });
-    }
-
-    /// <summary>The state file of the receiver when it names one, else the registered store, else memory (not durable).</summary>
-    internal static (IMailboxStateStore Store, bool Durable) ResolveStore(IServiceProvider services, string? stateFilePath)
-    {
-        if (!string.IsNullOrWhiteSpace(stateFilePath))
-            return (services.GetRequiredService<MailboxStateFiles>().Get(stateFilePath), true);
-        return services.GetService<IMailboxStateStore>() is { } registered ? (registered, true) : (new InMemoryMailboxStateStore(), false);
     }
 
     private static OptionsBuilder<TOptions> Configure<TOptions>(OptionsBuilder<TOptions> options, IConfiguration? section, Action<TOptions>? configure)

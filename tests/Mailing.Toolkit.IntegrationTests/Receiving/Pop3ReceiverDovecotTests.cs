@@ -208,7 +208,7 @@ public sealed class Pop3ReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         return mails;
     }
 
-    private static async Task<string> SubjectAsync(ReceivedMail mail) => (await MimeMessage.LoadAsync(await mail.OpenReadAsync())).Subject;
+    private static async Task<string> SubjectAsync(ReceivedMail mail) => (await MimeMessage.LoadAsync(await mail.OpenReadAsync())).Subject ?? "";
 
     private static async Task<List<string>> SubjectsAsync(IEnumerable<ReceivedMail> mails)
     {

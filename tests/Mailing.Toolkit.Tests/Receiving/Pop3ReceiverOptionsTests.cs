@@ -100,9 +100,9 @@ public sealed class Pop3ReceiverOptionsTests
         services.AddSingleton<IMailboxStateStore>(registered);
         using var withStore = services.BuildServiceProvider();
 
-        var file = MailingBuilderReceivingExtensions.ResolveStore(withStore, path);
-        var fromContainer = MailingBuilderReceivingExtensions.ResolveStore(withStore, null);
-        var memory = MailingBuilderReceivingExtensions.ResolveStore(withoutStore, " ");
+        var file = MailboxStateFiles.Resolve(withStore, path);
+        var fromContainer = MailboxStateFiles.Resolve(withStore, null);
+        var memory = MailboxStateFiles.Resolve(withoutStore, " ");
 
         Assert.True(file.Durable);
         Assert.Equal(Path.GetFullPath(path), Assert.IsType<FileMailboxStateStore>(file.Store).FilePath);
