@@ -27,6 +27,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         var afterRename = Names(await manager.ListFoldersAsync());
         await manager.SetSubscribedAsync("Archive/Customers/Acme/2026", true);
         var subscribed = Names(await manager.ListFoldersAsync(subscribedOnly: true));
+        var listedAll = (await manager.ListFoldersAsync()).ToDictionary(f => f.FullName);
         await manager.SetSubscribedAsync("Archive/Customers/Acme/2026", false);
         var unsubscribed = Names(await manager.ListFoldersAsync(subscribedOnly: true));
         await manager.DeleteFolderAsync("Archive/Customers/Acme/2026");
@@ -40,6 +41,8 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         Assert.Contains("Archive/Customers/Acme/2026", afterRename);
         Assert.DoesNotContain("Clients/Acme", afterRename);
         Assert.Contains("Archive/Customers/Acme/2026", subscribed);
+        Assert.True(listedAll["Archive/Customers/Acme/2026"].IsSubscribed);
+        Assert.False(listedAll["Archive/Customers/Acme"].IsSubscribed);
         Assert.DoesNotContain("Archive/Customers/Acme/2026", unsubscribed);
         Assert.DoesNotContain("Archive/Customers/Acme/2026", afterDelete);
         Assert.Contains("Archive/Customers/Acme", afterDelete);

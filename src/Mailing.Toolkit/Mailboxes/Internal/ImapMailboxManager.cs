@@ -292,9 +292,15 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
                     lastUsed = timeProvider.GetTimestamp();
                     return result;
                 }
-                catch (Exception ex) when (IsConnectionFailure(ex) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    await CloseAsync().ConfigureAwait(false);
+                    // A command cut off halfway leaves the session in an unknown state: start the next call afresh.
+                    Drop();
+                    throw;
+                }
+                catch (Exception ex) when (IsConnectionFailure(ex))
+                {
+                    Drop();
                     var retry = repeatable && !fresh && attempt == 1;
                     MailboxLog.ConnectionLost(logger, connector.Server, operation, ex.GetType().Name, retry);
                     if (!retry)
@@ -330,12 +336,21 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
             }
         }
 
-        await CloseAsync().ConfigureAwait(false);
+        Drop();
         client = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
         lastUsed = timeProvider.GetTimestamp();
         return true;
     }
 
+    /// <summary>Forgets a connection that is dead or in an unknown state, without a LOGOUT.</summary>
+    private void Drop()
+    {
+        opened = null;
+        client?.Dispose();
+        client = null;
+    }
+
+    /// <summary>Logs out politely (on dispose).</summary>
     private async Task CloseAsync()
     {
         opened = null;
