@@ -213,7 +213,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         await using var provider = Build(dovecot.CreateUser("inject"), wire);
         var manager = provider.GetRequiredService<IMailboxManager>();
         await manager.CreateFolderAsync("Safe");
-        var commandsBefore = wire.ClientLines.Count;
+        var commandsBefore = wire.ClientLines.Length;
 
         var create = await Assert.ThrowsAsync<ArgumentException>(() => manager.CreateFolderAsync("x\r\nA1 CREATE Evil"));
         var rename = await Assert.ThrowsAsync<ArgumentException>(() => manager.RenameFolderAsync("Safe", "y\nA2 CREATE Evil"));
@@ -221,7 +221,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         var acl = await Assert.ThrowsAsync<ArgumentException>(() => manager.SetAccessRightsAsync("Safe", "bob\r\nA3 CREATE Evil", "lr"));
         var rights = await Assert.ThrowsAsync<ArgumentException>(() => manager.SetAccessRightsAsync("Safe", "bob", "lr\r\nA4 CREATE Evil"));
         var wildcard = await Assert.ThrowsAsync<ArgumentException>(() => manager.DeleteFolderAsync("S*"));
-        var commandsAfter = wire.ClientLines.Count;
+        var commandsAfter = wire.ClientLines.Length;
         var names = Names(await manager.ListFoldersAsync());
 
         Assert.Equal("name", create.ParamName);
@@ -246,14 +246,14 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
 
         Assert.Throws<ArgumentException>(() => MailSearch.Subject("x\r\nA1 CREATE Evil1"));
         // Records built directly skip the factory's check; the manager checks again before anything is sent.
-        var sentBefore = wire.ClientLines.Count;
+        var sentBefore = wire.ClientLines.Length;
         var direct = await Assert.ThrowsAsync<ArgumentException>(() =>
             manager.SearchAsync("INBOX", new MailSearch.HeaderSearch("Subject", "x\r\nA2 CREATE Evil2")));
         var viaWith = await Assert.ThrowsAsync<ArgumentException>(() =>
             manager.SearchAsync("INBOX", new MailSearch.BodySearch("ok", false) with { Text = "y\nA3 CREATE Evil3" }));
         var badHeader = await Assert.ThrowsAsync<ArgumentException>(() =>
             manager.SearchAsync("INBOX", new MailSearch.HeaderSearch("X-A\r\nA4 CREATE Evil4", "v")));
-        var sentAfterRejections = wire.ClientLines.Count;
+        var sentAfterRejections = wire.ClientLines.Length;
         // Quotes, parentheses and a fake tagged command without a line break: one quoted string, matching nothing.
         var quoted = await manager.SearchAsync("INBOX", MailSearch.Subject("x\") A5 CREATE Evil5 (\""));
         var names = Names(await manager.ListFoldersAsync());
@@ -395,9 +395,9 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
 
         public ConcurrentQueue<string> ServerLinesQueue { get; } = new();
 
-        public IReadOnlyCollection<string> ClientLines => ClientLinesQueue.ToArray();
+        public string[] ClientLines => ClientLinesQueue.ToArray();
 
-        public IReadOnlyCollection<string> ServerLines => ServerLinesQueue.ToArray();
+        public string[] ServerLines => ServerLinesQueue.ToArray();
 
         public ILogger CreateLogger(string categoryName) => categoryName == "Mailing.Toolkit.Imap.ImapProtocol" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 

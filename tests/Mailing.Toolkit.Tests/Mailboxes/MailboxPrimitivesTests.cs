@@ -32,7 +32,7 @@ public sealed class MailboxPrimitivesTests
     [InlineData("Zażółć/Łódź")]
     [InlineData("日本語")]
     [InlineData("With space & \"quotes\"")]
-    public void Check_ValidName_IsReturned(string name) => Assert.Equal(name, FolderNames.Check(name, "name"));
+    public void Check_ValidName_IsReturned(string name) => Assert.Equal(name, FolderNames.Check(name, nameof(name)));
 
     [Theory]
     [InlineData("a\r\nA1 CREATE Evil")]
