@@ -1,10 +1,12 @@
 // Quickstart: compose a real message (text, HTML, an attachment) and send it through IMailSender,
 // then send a templated welcome email (layout, partials, Polish culture, a model) in one call.
-// With no Mailing:Smtp:Host configured both land in a Maildir under this sample's folder.
+// With no Mailing:Smtp:Host configured both land in a Maildir under this sample's folder, and the
+// first one is read back with IMailParser, the way an inbound handler would see it.
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Mailing.Toolkit;
+using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Templating;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +24,7 @@ if (!string.IsNullOrEmpty(builder.Configuration["Mailing:Smtp:Host"]))
 else
     mailing.AddMaildirSender(o => o.Path = Path.Combine(SampleFolder(), o.Path is { Length: > 0 } path ? path : "outbox"));
 mailing.AddScribanTemplates(o => o.Root = Path.Combine(AppContext.BaseDirectory, "Templates"));
+mailing.AddMailParser();
 
 using var host = builder.Build();
 await host.StartAsync(); // validates the Mailing options: a bad value fails here, naming the key
@@ -55,6 +58,17 @@ var welcome = new WelcomeModel("Alicja Przykładowa", "https://shop.example/acco
 var templated = await sender.SendTemplateAsync(templates, "welcome", welcome, "alicja@example.test", new CultureInfo("pl-PL"));
 Console.WriteLine($"Sent the templated welcome email {templated.MessageId}");
 Console.WriteLine(File.Exists(templated.Response) ? $"Landed in {templated.Response}" : $"The server answered: {templated.Response}");
+
+// Read the first message back as a backend receiving it would: no MIME, just what matters.
+if (File.Exists(result.Response))
+{
+    var parser = host.Services.GetRequiredService<IMailParser>();
+    await using var raw = File.OpenRead(result.Response);
+    var parsed = await parser.ParseAsync(raw);
+    Console.WriteLine($"Parsed it back: \"{parsed.Subject}\" from {parsed.From[0].Address}, thread {parsed.ThreadId}");
+    foreach (var attachment in parsed.Attachments)
+        Console.WriteLine($"  attachment {attachment.FileName} ({attachment.ContentType}, {attachment.Size} bytes, sha256 {attachment.Sha256[..12]}...)");
+}
 
 await host.StopAsync();
 

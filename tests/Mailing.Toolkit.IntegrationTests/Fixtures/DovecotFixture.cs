@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
@@ -161,6 +162,7 @@ public sealed class DovecotFixture : IAsyncLifetime
             Directory.Delete(Root, recursive: true);
     }
 
+    [SupportedOSPlatform("linux")]
     private async Task StartAsync()
     {
         Root = Directory.CreateTempSubdirectory("mailing-dovecot-").FullName;
