@@ -343,6 +343,35 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
     }
 
     [SkippableFact]
+    public async Task DefaultCertificateValidation_SelfSignedServer_IsRefused()
+    {
+        dovecot.EnsureAvailable();
+        await using var provider = Build(dovecot.CreateUser("tls"), configure: o => o.ServerCertificateValidationCallback = null);
+
+        var ex = await Assert.ThrowsAsync<MailboxException>(() => provider.GetRequiredService<IMailboxManager>().ListFoldersAsync());
+
+        Assert.IsType<SslHandshakeException>(ex.InnerException);
+    }
+
+    [SkippableFact]
+    public async Task DangerousAcceptAnyServerCertificate_SelfSignedServer_ConnectsAndWarns()
+    {
+        dovecot.EnsureAvailable();
+        var logs = new WireLog();
+        await using var provider = Build(dovecot.CreateUser("devtls"), logs, o =>
+        {
+            o.ServerCertificateValidationCallback = null;
+            o.DangerousAcceptAnyServerCertificate = true;
+        });
+
+        var folders = await provider.GetRequiredService<IMailboxManager>().ListFoldersAsync();
+
+        Assert.Contains(folders, f => f.FullName == "INBOX");
+        Assert.Contains(3001, logs.WarningEvents); // when the manager is created
+        Assert.Contains(3002, logs.WarningEvents); // each time an invalid certificate is accepted
+    }
+
+    [SkippableFact]
     public async Task MissingFolder_ThrowsMailboxExceptionNamingIt()
     {
         dovecot.EnsureAvailable();
@@ -399,7 +428,9 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
 
         public string[] ServerLines => ServerLinesQueue.ToArray();
 
-        public ILogger CreateLogger(string categoryName) => categoryName == "Mailing.Toolkit.Imap.ImapProtocol" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        public ConcurrentQueue<int> WarningEvents { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -409,6 +440,8 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var text = formatter(state, exception);
+            if (logLevel >= LogLevel.Warning)
+                WarningEvents.Enqueue(eventId.Id);
             if (eventId.Id == 3011)
                 ClientLinesQueue.Enqueue(text["C: ".Length..]);
             else if (eventId.Id == 3012)
