@@ -308,6 +308,27 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
     }
 
     [SkippableFact]
+    public async Task ConnectionKickedWhileIdle_CopyAfterAMinuteSucceedsBecauseTheConnectionIsCheckedFirst()
+    {
+        dovecot.EnsureAvailable();
+        var user = dovecot.CreateUser("idle");
+        var clock = new ManualTimeProvider();
+        await using var provider = Build(user, time: clock);
+        var manager = provider.GetRequiredService<IMailboxManager>();
+        await manager.CreateFolderAsync("Copies");
+        var uid = (await manager.AppendAsync("INBOX", Message("copy me")))!.Value;
+        await manager.SearchAsync("INBOX", MailSearch.All);
+
+        await dovecot.KickAsync(user);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        // A copy is never retried (it could duplicate), so it only succeeds if the dead connection is noticed before it runs.
+        var copies = await manager.CopyAsync("INBOX", [uid], "Copies");
+
+        Assert.Single(copies);
+        Assert.Single(await manager.SearchAsync("Copies", MailSearch.All));
+    }
+
+    [SkippableFact]
     public async Task ProtocolLog_MasksCredentialsAndMessageContent()
     {
         dovecot.EnsureAvailable();
@@ -395,9 +416,11 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         return message;
     }
 
-    private ServiceProvider Build(string user, WireLog? wire = null, Action<ImapOptions>? configure = null)
+    private ServiceProvider Build(string user, WireLog? wire = null, Action<ImapOptions>? configure = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
+        if (time is not null)
+            services.AddSingleton(time);
         services.AddLogging(b =>
         {
             b.SetMinimumLevel(LogLevel.Trace);
@@ -415,6 +438,18 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
             configure?.Invoke(o);
         });
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>A clock that moves only when told to.</summary>
+    private sealed class ManualTimeProvider : TimeProvider
+    {
+        private long ticks = 1;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref ticks);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }
 
     /// <summary>Collects the IMAP transcript the manager bridges to ILogger at Trace.</summary>

@@ -284,10 +284,11 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
             ObjectDisposedException.ThrowIf(disposed, this);
             for (var attempt = 1; ; attempt++)
             {
-                var fresh = false;
+                // Only a connection that served earlier calls can have died unnoticed; a failure to connect is not retried here.
+                var reused = client is { IsConnected: true, IsAuthenticated: true };
                 try
                 {
-                    fresh = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+                    await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
                     var result = await action(client!, cancellationToken).ConfigureAwait(false);
                     lastUsed = timeProvider.GetTimestamp();
                     return result;
@@ -301,7 +302,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
                 catch (Exception ex) when (IsConnectionFailure(ex))
                 {
                     Drop();
-                    var retry = repeatable && !fresh && attempt == 1;
+                    var retry = repeatable && reused && attempt == 1;
                     MailboxLog.ConnectionLost(logger, connector.Server, operation, ex.GetType().Name, retry);
                     if (!retry)
                         throw Translate(ex, operation, folder);
@@ -318,17 +319,17 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         }
     }
 
-    /// <summary>Makes sure a live, authenticated connection exists; true when it was just opened.</summary>
-    private async Task<bool> EnsureConnectedAsync(CancellationToken cancellationToken)
+    /// <summary>Makes sure a live, authenticated connection exists.</summary>
+    private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
     {
         if (client is { IsConnected: true, IsAuthenticated: true })
         {
             if (timeProvider.GetElapsedTime(lastUsed) < CheckAfterIdle)
-                return false;
+                return;
             try
             {
                 await client.NoOpAsync(cancellationToken).ConfigureAwait(false);
-                return false;
+                return;
             }
             catch (Exception ex) when (IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
             {
@@ -339,7 +340,6 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         Drop();
         client = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
         lastUsed = timeProvider.GetTimestamp();
-        return true;
     }
 
     /// <summary>Forgets a connection that is dead or in an unknown state, without a LOGOUT.</summary>
