@@ -4,20 +4,24 @@ namespace Mailing.Toolkit.Mailboxes;
 
 /// <summary>
 /// Manages the folders, access rights, quota and messages of a mailbox (IMAP). Folder names use
-/// <c>/</c> between levels; names containing CR, LF or NUL are rejected.
+/// <c>/</c> between levels whatever the server's separator, for example <c>Projects/2026</c>.
+/// A name that is empty, has an empty level, or contains CR, LF, NUL or the IMAP wildcards <c>*</c>
+/// and <c>%</c> is rejected with an <see cref="ArgumentException"/>. A command the server refuses, a
+/// folder that does not exist and a connection that cannot be opened throw a <see cref="MailboxException"/>.
+/// Safe to call concurrently.
 /// </summary>
 public interface IMailboxManager
 {
     /// <summary>Lists folders with their special use and status.</summary>
     Task<IReadOnlyList<MailFolderInfo>> ListFoldersAsync(bool subscribedOnly = false, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a folder, with its parents when missing.</summary>
+    /// <summary>Creates a folder, with its parents when missing; returns the existing folder when it is already there.</summary>
     Task<MailFolderInfo> CreateFolderAsync(string name, CancellationToken cancellationToken = default);
 
-    /// <summary>Renames (or moves) a folder.</summary>
+    /// <summary>Renames (or moves) a folder, with its subfolders; missing parents of <paramref name="newName"/> are created.</summary>
     Task RenameFolderAsync(string name, string newName, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a folder.</summary>
+    /// <summary>Deletes a folder and the messages in it. A folder with subfolders is refused by most servers: delete those first.</summary>
     Task DeleteFolderAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>Subscribes to or unsubscribes from a folder.</summary>
@@ -42,13 +46,16 @@ public interface IMailboxManager
     Task<IReadOnlyList<uint>> SearchAsync(string folder, MailSearch query, CancellationToken cancellationToken = default);
 
     /// <summary>Appends a message; returns its UID when the server reports it (UIDPLUS).</summary>
+    /// <exception cref="MailboxQuotaExceededException">The folder's quota would be exceeded.</exception>
     Task<uint?> AppendAsync(string folder, MimeMessage message, MailFlags flags = MailFlags.None, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves messages to another folder.</summary>
-    Task MoveAsync(string folder, IReadOnlyCollection<uint> uids, string destination, CancellationToken cancellationToken = default);
+    /// <summary>Moves messages to another folder; returns their new UIDs by old UID when the server reports them (UIDPLUS), otherwise an empty map.</summary>
+    /// <exception cref="MailboxQuotaExceededException">The destination's quota would be exceeded.</exception>
+    Task<IReadOnlyDictionary<uint, uint>> MoveAsync(string folder, IReadOnlyCollection<uint> uids, string destination, CancellationToken cancellationToken = default);
 
-    /// <summary>Copies messages to another folder.</summary>
-    Task CopyAsync(string folder, IReadOnlyCollection<uint> uids, string destination, CancellationToken cancellationToken = default);
+    /// <summary>Copies messages to another folder; returns the copies' UIDs by original UID when the server reports them (UIDPLUS), otherwise an empty map.</summary>
+    /// <exception cref="MailboxQuotaExceededException">The destination's quota would be exceeded.</exception>
+    Task<IReadOnlyDictionary<uint, uint>> CopyAsync(string folder, IReadOnlyCollection<uint> uids, string destination, CancellationToken cancellationToken = default);
 
     /// <summary>Adds or removes flags.</summary>
     Task SetFlagsAsync(string folder, IReadOnlyCollection<uint> uids, MailFlags flags, bool add, CancellationToken cancellationToken = default);
@@ -132,7 +139,8 @@ public enum MailFlags
 
 /// <summary>
 /// A search over a folder, composed from small pieces: <c>MailSearch.From("a@x").And(MailSearch.Unseen)</c>.
-/// Values are sent as IMAP strings or literals, never spliced into a command.
+/// Values are sent as IMAP strings or literals, never spliced into a command; a value with CR, LF or NUL
+/// is rejected here and again when the search runs (a record built with <c>new</c> or <c>with</c> is checked too).
 /// </summary>
 public abstract record MailSearch
 {
@@ -152,6 +160,9 @@ public abstract record MailSearch
     /// <summary>Messages whose To contains <paramref name="text"/>.</summary>
     public static MailSearch To(string text) => new HeaderSearch("To", Checked(text));
 
+    /// <summary>Messages whose Cc contains <paramref name="text"/>.</summary>
+    public static MailSearch Cc(string text) => new HeaderSearch("Cc", Checked(text));
+
     /// <summary>Messages whose subject contains <paramref name="text"/>.</summary>
     public static MailSearch Subject(string text) => new HeaderSearch("Subject", Checked(text));
 
@@ -159,7 +170,10 @@ public abstract record MailSearch
     public static MailSearch Header(string name, string text) => new HeaderSearch(Checked(name), Checked(text));
 
     /// <summary>Messages whose body contains <paramref name="text"/>.</summary>
-    public static MailSearch Body(string text) => new BodySearch(Checked(text));
+    public static MailSearch Body(string text) => new BodySearch(Checked(text), false);
+
+    /// <summary>Messages whose headers or body contain <paramref name="text"/>.</summary>
+    public static MailSearch Contains(string text) => new BodySearch(Checked(text), true);
 
     /// <summary>Messages with (or without) the flags.</summary>
     public static MailSearch WithFlags(MailFlags flags, bool set = true) => new FlagSearch(flags, set);
@@ -190,9 +204,10 @@ public abstract record MailSearch
     /// <param name="Text">The text to find.</param>
     public sealed record HeaderSearch(string Name, string Text) : MailSearch;
 
-    /// <summary>The body contains a value.</summary>
+    /// <summary>The body (or, with <paramref name="IncludeHeaders"/>, the whole message) contains a value.</summary>
     /// <param name="Text">The text to find.</param>
-    public sealed record BodySearch(string Text) : MailSearch;
+    /// <param name="IncludeHeaders">Search the headers too (IMAP <c>TEXT</c> instead of <c>BODY</c>).</param>
+    public sealed record BodySearch(string Text, bool IncludeHeaders) : MailSearch;
 
     /// <summary>Flags set or not set; <see cref="MailFlags.None"/> with <c>Set</c> matches everything.</summary>
     /// <param name="Flags">The flags.</param>

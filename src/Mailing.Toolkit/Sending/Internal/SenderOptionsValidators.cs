@@ -70,7 +70,7 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             errors.Add($"{at}:Security must be one of {string.Join(", ", Enum.GetNames<SecureSocketOptions>())}.");
     }
 
-    private static void CheckDuration(List<string> errors, string key, TimeSpan value, TimeSpan max)
+    internal static void CheckDuration(List<string> errors, string key, TimeSpan value, TimeSpan max)
     {
         // "30" binds as 30 days: an upper bound catches a number written without hh:mm:ss.
         if (value <= TimeSpan.Zero || value > max)
