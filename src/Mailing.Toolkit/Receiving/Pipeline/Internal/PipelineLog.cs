@@ -20,7 +20,7 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 3204, Level = LogLevel.Error, Message = "Message {Id} (Message-ID {MessageId}) moved to quarantine folder {Folder} after {Attempts} attempt(s): {ErrorType}")]
     public static partial void Quarantined(ILogger logger, Exception exception, string id, string? messageId, string folder, int attempts, string errorType);
 
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Error, Message = "Message {Id} cannot be parsed (limit {Limit}); moved to quarantine folder {Folder}")]
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Error, Message = "Message {Id} cannot be parsed (limit {Limit}); it goes to quarantine folder {Folder}")]
     public static partial void Unparseable(ILogger logger, Exception exception, string id, string? limit, string folder);
 
     [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "Message {Id} (Message-ID {MessageId}) matched no route: {Disposition}")]
