@@ -58,7 +58,7 @@ internal sealed class InboundHarness : IDisposable
     }
 
     public string[] Files(string folder) =>
-        Directory.Exists(Path.Combine(Root, folder)) ? Directory.GetFiles(Path.Combine(Root, folder)).Select(Path.GetFileName).ToArray()! : [];
+        Directory.Exists(Path.Combine(Root, folder)) ? Directory.GetFiles(Path.Combine(Root, folder)).Select(f => Path.GetFileName(f)).ToArray() : [];
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

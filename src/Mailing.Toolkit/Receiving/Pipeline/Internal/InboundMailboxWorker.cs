@@ -62,10 +62,12 @@ internal sealed class InboundMailboxWorker : IDisposable
             var counts = new Counts();
             var inFlight = new List<Task>();
             using var slots = new SemaphoreSlim(options.MaxParallelism);
+            var messages = receiver.ReceiveAsync(intake).GetAsyncEnumerator(intake);
             try
             {
-                await foreach (var mail in receiver.ReceiveAsync(intake).ConfigureAwait(false))
+                while (await messages.MoveNextAsync().ConfigureAwait(false))
                 {
+                    var mail = messages.Current;
                     if (stuck.ContainsKey(mail.Id))
                         continue;
                     await slots.WaitAsync(intake).ConfigureAwait(false);
@@ -77,8 +79,17 @@ internal sealed class InboundMailboxWorker : IDisposable
             }
             finally
             {
-                // Also when the receiver throws or intake is cancelled: the messages taken are finished first.
-                await Task.WhenAll(inFlight).ConfigureAwait(false);
+                // Also when the receiver throws or intake is cancelled: the messages taken are finished first, and
+                // only then is the pass closed, so a receiver that commits at the end of its pass (POP3 deletes at
+                // QUIT) commits the acknowledgements of this pass.
+                try
+                {
+                    await Task.WhenAll(inFlight).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await messages.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             Status.PassSucceeded(time.GetUtcNow());

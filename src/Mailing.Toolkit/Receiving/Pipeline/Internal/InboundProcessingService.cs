@@ -44,7 +44,7 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
 
     public async Task<InboundPassResult> RunPassAsync(CancellationToken cancellationToken = default)
     {
-        var results = await Task.WhenAll(workers.Select(w => w.RunPassAsync(cancellationToken, cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(workers.Select(w => w.RunPassAsync(cancellationToken, abort.Token))).ConfigureAwait(false);
         return new InboundPassResult(
             results.Sum(r => r.Received), results.Sum(r => r.Handled), results.Sum(r => r.Unrouted), results.Sum(r => r.Quarantined), results.Sum(r => r.Deferred));
     }
