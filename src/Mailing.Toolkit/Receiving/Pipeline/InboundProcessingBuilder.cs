@@ -47,6 +47,23 @@ public sealed class InboundProcessingBuilder
         return new InboundRouteBuilder(Services, route);
     }
 
+    /// <summary>
+    /// Also processes the <see cref="IMailReceiver"/> registered under <paramref name="serviceKey"/>
+    /// (<c>services.AddKeyedSingleton&lt;IMailReceiver&gt;("billing", ...)</c>), with the same routes and options, in
+    /// its own loop with its own parallelism. The key is its name in logs, metrics and <see cref="InboundMail.Mailbox"/>.
+    /// The unnamed receiver, when one is registered, is processed as <c>default</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is <c>default</c> or was added already.</exception>
+    public InboundProcessingBuilder Mailbox(string serviceKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceKey);
+        serviceKey = HeaderSafety.EnsureSingleLine(serviceKey, "Mailbox key", nameof(serviceKey));
+        if (serviceKey == InboundProcessingService.DefaultMailbox || table.Mailboxes.Contains(serviceKey))
+            throw new ArgumentException($"The mailbox '{serviceKey}' is processed already.", nameof(serviceKey));
+        table.Mailboxes.Add(serviceKey);
+        return this;
+    }
+
     /// <summary>The route of messages that no other route matched (conditions set on it are ignored). Calling it again returns the same route.</summary>
     public InboundRouteBuilder Default()
     {

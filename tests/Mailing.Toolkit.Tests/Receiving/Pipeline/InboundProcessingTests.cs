@@ -238,6 +238,36 @@ public sealed class InboundProcessingTests : IDisposable
     }
 
     [Fact]
+    public async Task Mailbox_KeyedReceiver_ProcessedBesidesTheDefaultWithItsName()
+    {
+        var second = Path.Combine(harness.Root, "second");
+        harness.Deliver(InboundHarness.Message(subject: "in default"));
+        var keyed = new Mailing.Toolkit.Receiving.Internal.MaildirMailReceiver(
+            new MaildirReceiverOptions { Path = second },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Mailing.Toolkit.Receiving.Internal.MaildirMailReceiver>.Instance);
+        File.WriteAllText(Path.Combine(second, "new", "1.M1P1.keyed"), InboundHarness.Message(subject: "in billing"));
+        await using var provider = harness.Build(
+            p => p.Mailbox("billing").Default().Handle<MailboxHandler>(),
+            mailing: m => m.Services.AddKeyedSingleton<IMailReceiver>("billing", keyed).AddSingleton<MailboxHandler.Seen>());
+
+        var result = await provider.GetRequiredService<IInboundMailProcessor>().RunPassAsync();
+
+        Assert.Equal(2, result.Handled);
+        Assert.Equal(["billing: in billing", "default: in default"], provider.GetRequiredService<MailboxHandler.Seen>().Order());
+        Assert.Single(Directory.GetFiles(Path.Combine(second, "cur")));
+    }
+
+    [Fact]
+    public void Mailbox_KeyNotRegistered_FailsAtStartNamingTheKey()
+    {
+        using var provider = harness.Build(p => p.Mailbox("nowhere").Default().Handle<RecordingHandler>());
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IInboundMailProcessor>());
+
+        Assert.Contains("'nowhere'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidateOnStart_BadOptions_NameTheKey()
     {
         await using var provider = harness.Build(p => p.Default().Handle<RecordingHandler>(), o => o.MaxParallelism = 0);
@@ -247,6 +277,17 @@ public sealed class InboundProcessingTests : IDisposable
 
         Assert.Contains("Mailing:Inbound:MaxParallelism must be 1-256", ex.Message, StringComparison.Ordinal);
     }
+}
+
+internal sealed class MailboxHandler(MailboxHandler.Seen seen) : IInboundMailHandler
+{
+    public Task HandleAsync(InboundMail mail, CancellationToken cancellationToken)
+    {
+        seen.Enqueue($"{mail.Mailbox}: {mail.Mail.Subject}");
+        return Task.CompletedTask;
+    }
+
+    internal sealed class Seen : System.Collections.Concurrent.ConcurrentQueue<string>;
 }
 
 internal sealed class FlakyHandler(FlakyHandler.State state) : IInboundMailHandler

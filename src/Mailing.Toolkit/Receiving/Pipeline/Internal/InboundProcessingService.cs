@@ -27,17 +27,26 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
         this.options = options.Value;
         this.time = time;
         logger = loggerFactory.CreateLogger<InboundProcessingService>();
-        var receiver = services.GetService<IMailReceiver>() ?? throw new InvalidOperationException(
-            "AddInboundProcessing() needs a receiver: add one with AddMaildirReceiver(path) or AddPop3Receiver().");
+        var mailboxes = new List<(string Name, IMailReceiver Receiver)>();
+        if (services.GetService<IMailReceiver>() is { } unnamed)
+            mailboxes.Add((DefaultMailbox, unnamed));
+        foreach (var key in table.Mailboxes)
+        {
+            mailboxes.Add((key, services.GetKeyedService<IMailReceiver>(key) ?? throw new InvalidOperationException(
+                $"AddInboundProcessing(): no IMailReceiver is registered under the key '{key}' given to Mailbox(\"{key}\").")));
+        }
+
+        if (mailboxes.Count == 0)
+            throw new InvalidOperationException("AddInboundProcessing() needs a receiver: add one with AddMaildirReceiver(path) or AddPop3Receiver().");
         var router = new InboundRouter(table, this.options, logger);
         if (router.Routes.Any(r => r.Handlers.Contains(typeof(AutoRespondHandler))) && services.GetService<IServiceProviderIsService>()?.IsService(typeof(AutoResponding.IAutoResponder)) == false)
             throw new InvalidOperationException("An inbound route calls AutoRespond(), but no auto-responder is registered: add AddAutoResponder().");
         routeCount = router.Routes.Count();
-        workers =
-        [
-            new InboundMailboxWorker(DefaultMailbox, receiver, services.GetRequiredService<IMailParser>(), router,
-                services.GetRequiredService<IServiceScopeFactory>(), this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>()),
-        ];
+        var parser = services.GetRequiredService<IMailParser>();
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        workers = mailboxes
+            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>()))
+            .ToArray();
     }
 
     public IEnumerable<InboundMailboxStatus> Statuses => workers.Select(w => w.Status);

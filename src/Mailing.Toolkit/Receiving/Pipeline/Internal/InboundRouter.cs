@@ -11,6 +11,9 @@ internal sealed class InboundRouteTable
     public List<InboundRouteDefinition> Routes { get; } = [];
 
     public InboundRouteDefinition? Default { get; set; }
+
+    /// <summary>The service keys of the keyed receivers processed besides the unnamed one.</summary>
+    public List<string> Mailboxes { get; } = [];
 }
 
 /// <summary>A route as the builder collects it.</summary>
