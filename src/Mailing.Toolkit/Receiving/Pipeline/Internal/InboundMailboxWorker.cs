@@ -1,0 +1,306 @@
+using System.Collections.Concurrent;
+using Mailing.Toolkit.Parsing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mailing.Toolkit.Receiving.Pipeline.Internal;
+
+/// <summary>
+/// Runs passes over one mailbox: receive, parse, route, handle with bounded parallelism, acknowledge after success,
+/// retry and quarantine after failure. A pass ends only when every message it took is done, so the next pass never
+/// sees a message that is still in flight.
+/// </summary>
+internal sealed class InboundMailboxWorker : IDisposable
+{
+    private readonly IMailReceiver receiver;
+    private readonly IMailParser parser;
+    private readonly InboundRouter router;
+    private readonly IServiceScopeFactory scopes;
+    private readonly InboundProcessingOptions options;
+    private readonly InboundTelemetry telemetry;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim passLock = new(1, 1);
+
+    // Messages whose quarantine move the receiver cannot do (POP3 has no folders): skipped until the next start,
+    // instead of failing every attempt again on every pass.
+    private readonly ConcurrentDictionary<string, byte> stuck = new(StringComparer.Ordinal);
+
+    public InboundMailboxWorker(
+        string name,
+        IMailReceiver receiver,
+        IMailParser parser,
+        InboundRouter router,
+        IServiceScopeFactory scopes,
+        InboundProcessingOptions options,
+        InboundTelemetry telemetry,
+        TimeProvider time,
+        ILogger logger)
+    {
+        Name = name;
+        this.receiver = receiver;
+        this.parser = parser;
+        this.router = router;
+        this.scopes = scopes;
+        this.options = options;
+        this.telemetry = telemetry;
+        this.time = time;
+        this.logger = logger;
+        Status = new InboundMailboxStatus(name, time.GetUtcNow());
+    }
+
+    public string Name { get; }
+
+    public InboundMailboxStatus Status { get; }
+
+    /// <summary>One pass. <paramref name="intake"/> stops taking messages; <paramref name="processing"/> aborts the ones in flight.</summary>
+    public async Task<InboundPassResult> RunPassAsync(CancellationToken intake, CancellationToken processing)
+    {
+        await passLock.WaitAsync(intake).ConfigureAwait(false);
+        try
+        {
+            var counts = new Counts();
+            var inFlight = new List<Task>();
+            using var slots = new SemaphoreSlim(options.MaxParallelism);
+            var messages = receiver.ReceiveAsync(intake).GetAsyncEnumerator(intake);
+            try
+            {
+                while (await messages.MoveNextAsync().ConfigureAwait(false))
+                {
+                    var mail = messages.Current;
+                    if (stuck.ContainsKey(mail.Id))
+                        continue;
+                    await slots.WaitAsync(intake).ConfigureAwait(false);
+                    Interlocked.Increment(ref counts.Received);
+                    telemetry.Received.Add(1, InboundTelemetry.Mailbox(Name));
+                    inFlight.RemoveAll(static t => t.IsCompleted);
+                    inFlight.Add(ProcessAndReleaseAsync(mail, slots, counts, intake, processing));
+                }
+            }
+            finally
+            {
+                // Also when the receiver throws or intake is cancelled: the messages taken are finished first, and
+                // only then is the pass closed, so a receiver that commits at the end of its pass (POP3 deletes at
+                // QUIT) commits the acknowledgements of this pass.
+                try
+                {
+                    await Task.WhenAll(inFlight).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await messages.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            Status.PassSucceeded(time.GetUtcNow());
+            var result = new InboundPassResult(counts.Received, counts.Handled, counts.Unrouted, counts.Quarantined, counts.Deferred);
+            PipelineLog.PassDone(logger, Name, result.Received, result.Handled, result.Unrouted, result.Quarantined, result.Deferred);
+            return result;
+        }
+        catch (Exception ex) when (!intake.IsCancellationRequested)
+        {
+            Status.PassFailed(ErrorType(ex));
+            telemetry.PassFailures.Add(1, InboundTelemetry.Mailbox(Name), new("error.type", ErrorType(ex)));
+            throw;
+        }
+        finally
+        {
+            passLock.Release();
+        }
+    }
+
+    private async Task ProcessAndReleaseAsync(ReceivedMail mail, SemaphoreSlim slots, Counts counts, CancellationToken intake, CancellationToken processing)
+    {
+        try
+        {
+            // Off the receiving loop at once, so a slow handler never holds up taking the next message.
+            await Task.Yield();
+            var outcome = await ProcessAsync(mail, intake, processing).ConfigureAwait(false);
+            switch (outcome)
+            {
+                case Outcome.Handled: Interlocked.Increment(ref counts.Handled); break;
+                case Outcome.Unrouted: Interlocked.Increment(ref counts.Unrouted); break;
+                case Outcome.Quarantined: Interlocked.Increment(ref counts.Quarantined); break;
+                default: Interlocked.Increment(ref counts.Deferred); break;
+            }
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task<Outcome> ProcessAsync(ReceivedMail mail, CancellationToken intake, CancellationToken processing)
+    {
+        ParsedMail parsed;
+        try
+        {
+            var raw = await mail.OpenReadAsync(processing).ConfigureAwait(false);
+            await using (raw.ConfigureAwait(false))
+                parsed = await parser.ParseAsync(raw, processing).ConfigureAwait(false);
+        }
+        catch (MailParseException ex)
+        {
+            // Retrying cannot help: the bytes do not change.
+            PipelineLog.Unparseable(logger, ex, mail.Id, ex.Limit, options.QuarantineFolder);
+            return await QuarantineAsync(mail, null, ex, 1, processing).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!processing.IsCancellationRequested)
+        {
+            PipelineLog.Deferred(logger, ex, mail.Id, ErrorType(ex));
+            return Outcome.Deferred;
+        }
+        catch (OperationCanceledException)
+        {
+            PipelineLog.LeftForNextStart(logger, mail.Id);
+            return Outcome.Deferred;
+        }
+
+        if (router.Match(parsed, mail.Id) is not { } match)
+        {
+            var disposition = options.UnroutedFolder is { Length: > 0 } folder ? MailDisposition.MoveTo(folder) : MailDisposition.MarkSeen;
+            PipelineLog.Unrouted(logger, mail.Id, parsed.MessageId, disposition.Kind);
+            if (!await AcknowledgeAsync(mail, disposition, processing).ConfigureAwait(false))
+                return Outcome.Deferred;
+            telemetry.RecordHandled(Name, null, "unrouted");
+            return Outcome.Unrouted;
+        }
+
+        PipelineLog.Routed(logger, mail.Id, parsed.MessageId, Name, match.Route.Name);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await HandleAsync(mail, parsed, match, attempt, processing).ConfigureAwait(false);
+                if (!await AcknowledgeAsync(mail, match.Disposition, processing).ConfigureAwait(false))
+                    return Outcome.Deferred;
+                PipelineLog.Handled(logger, mail.Id, parsed.MessageId, match.Route.Name, attempt, match.Disposition.Kind);
+                telemetry.RecordHandled(Name, match.Route.Name, attempt == 1 ? "success" : "retried");
+                if (mail.ReceivedAt is { } arrived)
+                    telemetry.Lag.Record(Math.Max(0, (time.GetUtcNow() - arrived).TotalSeconds), InboundTelemetry.Mailbox(Name), new("mailing.route", match.Route.Name));
+                return Outcome.Handled;
+            }
+            catch (OperationCanceledException) when (processing.IsCancellationRequested)
+            {
+                PipelineLog.LeftForNextStart(logger, mail.Id);
+                return Outcome.Deferred;
+            }
+            catch (Exception ex)
+            {
+                if (attempt >= options.MaxAttempts)
+                    return await QuarantineAsync(mail, parsed, ex, attempt, processing).ConfigureAwait(false);
+
+                var delay = Backoff(attempt);
+                telemetry.Retries.Add(1, InboundTelemetry.Mailbox(Name), new("mailing.route", match.Route.Name), new("error.type", ErrorType(ex)));
+                PipelineLog.Retrying(logger, ex, mail.Id, parsed.MessageId, attempt, options.MaxAttempts, ErrorType(ex), delay.TotalMilliseconds);
+                if (delay > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        // Waiting for a retry is not work in flight: a stopping host leaves the message for the next start.
+                        await Task.Delay(delay, time, intake).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        PipelineLog.LeftForNextStart(logger, mail.Id);
+                        return Outcome.Deferred;
+                    }
+                }
+                else if (intake.IsCancellationRequested)
+                {
+                    PipelineLog.LeftForNextStart(logger, mail.Id);
+                    return Outcome.Deferred;
+                }
+            }
+        }
+    }
+
+    private async Task HandleAsync(ReceivedMail mail, ParsedMail parsed, RouteMatch match, int attempt, CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var context = new InboundMail
+            {
+                Mail = parsed,
+                Received = mail,
+                Mailbox = Name,
+                Route = match.Route,
+                Recipient = match.Recipient,
+                Attempt = attempt,
+            };
+            foreach (var type in match.Route.Handlers)
+            {
+                var handler = (IInboundMailHandler)scope.ServiceProvider.GetRequiredService(type);
+                await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<Outcome> QuarantineAsync(ReceivedMail mail, ParsedMail? parsed, Exception error, int attempts, CancellationToken cancellationToken)
+    {
+        var folder = options.QuarantineFolder;
+        try
+        {
+            await receiver.AcknowledgeAsync(mail, MailDisposition.MoveTo(folder), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (ex is NotSupportedException)
+                stuck.TryAdd(mail.Id, 0);
+            PipelineLog.QuarantineFailed(logger, ex, mail.Id, folder, ErrorType(ex));
+            return Outcome.Deferred;
+        }
+
+        var errorType = ErrorType(error);
+        PipelineLog.Quarantined(logger, error, mail.Id, parsed?.MessageId, folder, attempts, errorType);
+        telemetry.Quarantined.Add(1, InboundTelemetry.Mailbox(Name), new("error.type", errorType));
+        telemetry.RecordHandled(Name, null, "quarantined");
+        return Outcome.Quarantined;
+    }
+
+    private async Task<bool> AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await receiver.AcknowledgeAsync(mail, disposition, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.Deferred(logger, ex, mail.Id, ErrorType(ex));
+            return false;
+        }
+    }
+
+    /// <summary>The delay after failed attempt <paramref name="attempt"/>: base × 2^(attempt-1), capped, ±20% jitter so retries of many messages spread out.</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        if (options.RetryBaseDelay <= TimeSpan.Zero)
+            return TimeSpan.Zero;
+        var exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exponential, options.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + (0.4 * Random.Shared.NextDouble())));
+    }
+
+    public void Dispose() => passLock.Dispose();
+
+    private static string ErrorType(Exception ex) => ex is MailDeliveryException delivery ? delivery.ErrorType : ex.GetType().Name;
+
+    private enum Outcome
+    {
+        Handled,
+        Unrouted,
+        Quarantined,
+        Deferred,
+    }
+
+    private sealed class Counts
+    {
+        public int Received;
+        public int Handled;
+        public int Unrouted;
+        public int Quarantined;
+        public int Deferred;
+    }
+}
