@@ -19,7 +19,7 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// when it drops; a second connection, used only by <see cref="WaitForArrivalAsync"/>, sits in IDLE on the arrival
 /// folder, so acknowledgements never wait for an IDLE to end.
 /// </summary>
-internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IAsyncDisposable
+internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IAsyncDisposable, IDisposable
 {
     private const int ChunkSize = 1024 * 1024;
 
@@ -208,6 +208,13 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         }
 
         // An IDLE in progress ends with its wait; the connection is simply closed.
+        DropIdle();
+    }
+
+    /// <summary>Closes both connections without logging out (a container disposed synchronously).</summary>
+    public void Dispose()
+    {
+        Drop();
         DropIdle();
     }
 
