@@ -23,6 +23,12 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 {
     private const int ChunkSize = 1024 * 1024;
 
+    /// <summary>Claim attempts in a row that another instance won entirely, before a pass stops claiming.</summary>
+    private const int MaxLostClaims = 20;
+
+    /// <summary>The prefix of the claim keywords; the rest is a hash of the instance's claim folder.</summary>
+    private const string ClaimKeywordPrefix = "$MailingClaim";
+
     private readonly ImapConnector connector;
     private readonly ImapReceiverOptions options;
     private readonly IMailboxStateStore store;
@@ -32,6 +38,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private readonly string folder;
     private readonly string? claimFolder;
     private readonly string workFolder;
+    private readonly string claimKeyword;
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly SemaphoreSlim passGate = new(1, 1);
     private readonly SemaphoreSlim idleGate = new(1, 1);
@@ -41,6 +48,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private ImapFolder? idleFolder;
     private int idleFailures;
     private bool idleUnsupported;
+    private int lostClaims;
 
     /// <summary>The UIDs that existed above the position at the last search, for advancing the position on acknowledgement.</summary>
     private volatile KnownUids known = new(0, []);
@@ -58,6 +66,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         folder = options.Folder;
         claimFolder = string.IsNullOrWhiteSpace(options.ClaimFolder) ? null : options.ClaimFolder;
         workFolder = options.WorkFolder;
+        claimKeyword = ClaimKeywordPrefix + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(workFolder)), 0, 6);
         stateKey = string.IsNullOrWhiteSpace(options.StateKey) ? $"imap://{imap.UserName}@{imap.Server}/{workFolder}" : options.StateKey;
         if (!storeIsDurable)
             ImapReceiverLog.StateNotDurable(logger, stateKey);
@@ -107,7 +116,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
         var applied = await RunAsync(async (imap, ct) =>
         {
-            var source = await SelectAsync(imap, workFolder, ct).ConfigureAwait(false);
+            var source = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
             if (source.UidValidity != imapMail.UidValidity)
             {
                 ImapReceiverLog.StaleAcknowledgement(logger, mail.Id, workFolder, source.UidValidity);
@@ -218,39 +227,84 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         DropIdle();
     }
 
-    /// <summary>Moves up to one batch from the arrival folder into the claim folder; returns how many were there to claim.</summary>
+    /// <summary>
+    /// Claims up to one batch from the arrival folder and moves it into the claim folder; returns how many this
+    /// instance claimed. A message is claimed with a conditional store (CONDSTORE <c>UNCHANGEDSINCE</c>) of this
+    /// instance's keyword: of two instances storing at once, the server lets exactly one succeed, while a multi-message
+    /// MOVE that races another is not atomic on every server (Dovecot copies part of the set and answers NO). Messages
+    /// carrying our keyword but still in the arrival folder (a crash between store and move) are moved first.
+    /// </summary>
     private Task<int> ClaimAsync(string claim, CancellationToken cancellationToken) =>
         RunAsync(async (imap, ct) =>
         {
-            if (!imap.Capabilities.HasFlag(ImapCapabilities.Move))
+            if (!imap.Capabilities.HasFlag(ImapCapabilities.Move) || !imap.Capabilities.HasFlag(ImapCapabilities.CondStore))
             {
                 throw new NotSupportedException(
-                    $"{connector.Server} does not support MOVE (RFC 6851), so messages cannot be claimed atomically: remove ClaimFolder and run a single instance.");
+                    $"{connector.Server} does not support MOVE (RFC 6851) and CONDSTORE (RFC 7162), so messages cannot be claimed safely: remove ClaimFolder and run a single instance.");
             }
 
             var (target, created) = await ImapMailboxManager.EnsureFolderAsync(imap, claim, ct).ConfigureAwait(false);
             if (created)
                 ImapReceiverLog.FolderCreated(logger, claim);
-            var source = await SelectAsync(imap, folder, ct).ConfigureAwait(false);
+            var source = await SelectAsync(imap, folder, fresh: true, ct).ConfigureAwait(false);
             Interlocked.Exchange(ref passUidNext, source.UidNext?.Id ?? 0);
             if (source.Count == 0)
                 return 0;
-            var uids = await source.SearchAsync(SearchQuery.NotDeleted, ct).ConfigureAwait(false);
-            if (uids.Count == 0)
-                return 0;
-            var batch = uids.OrderBy(uid => uid.Id).Take(options.BatchSize).ToList();
-            // Another instance may move some of them first: the server moves each message once, and whatever this
-            // instance got is in its claim folder, where the position finds it (even if this response is lost).
-            var map = await source.MoveToAsync(batch, target, ct).ConfigureAwait(false);
-            ImapReceiverLog.Claimed(logger, map.Count, batch.Count, folder, claim);
-            return batch.Count;
+
+            var mine = await source.SearchAsync(SearchQuery.HasKeyword(claimKeyword).And(SearchQuery.NotDeleted), ct).ConfigureAwait(false);
+            var claimed = mine.OrderBy(uid => uid.Id).Take(options.BatchSize).ToList();
+            if (claimed.Count == 0)
+            {
+                var candidates = await source.SearchAsync(SearchQuery.NotDeleted, ct).ConfigureAwait(false);
+                // Look a little past one batch: messages other instances claimed but did not move yet are skipped.
+                var window = candidates.OrderBy(uid => uid.Id).Take(options.BatchSize * 4).ToList();
+                if (window.Count == 0)
+                    return 0;
+                var summaries = await source.FetchAsync(window, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false);
+                var free = summaries
+                    .Where(s => s.Keywords?.Any(k => k.StartsWith(ClaimKeywordPrefix, StringComparison.OrdinalIgnoreCase)) != true)
+                    .OrderBy(s => s.UniqueId.Id)
+                    .Take(options.BatchSize)
+                    .ToList();
+                if (free.Count == 0)
+                    return 0;
+                // Any store by another instance since this FETCH raises a message's MODSEQ above every value fetched.
+                var request = new StoreFlagsRequest(StoreAction.Add, [claimKeyword])
+                {
+                    Silent = true,
+                    UnchangedSince = free.Max(s => s.ModSeq ?? 0),
+                };
+                var refused = await source.StoreAsync(free.Select(s => s.UniqueId).ToList(), request, ct).ConfigureAwait(false);
+                var lost = refused.Select(uid => uid.Id).ToHashSet();
+                claimed = free.Select(s => s.UniqueId).Where(uid => !lost.Contains(uid.Id)).ToList();
+                if (claimed.Count == 0)
+                {
+                    // Another instance won every message of the window: let it move them, then look again.
+                    return ++lostClaims >= MaxLostClaims ? ResetLostClaims() : free.Count;
+                }
+            }
+
+            lostClaims = 0;
+            // Only this instance holds these messages now, so nobody else moves or expunges them meanwhile; a MOVE
+            // lost with a dropped connection is repeated by the next pass (they still carry the keyword).
+            await source.MoveToAsync(claimed, target, ct).ConfigureAwait(false);
+            ImapReceiverLog.Claimed(logger, claimed.Count, folder, claim);
+            return claimed.Count;
         }, cancellationToken);
+
+    private int ResetLostClaims()
+    {
+        lostClaims = 0;
+        return 0;
+    }
 
     /// <summary>Opens the work folder, resyncs when needed, tidies the position and returns the UIDs still to hand, oldest first.</summary>
     private Task<(uint Validity, List<uint> Pending)> FindPendingAsync(CancellationToken cancellationToken) =>
         RunAsync(async (imap, ct) =>
         {
-            var work = await SelectAsync(imap, workFolder, ct).ConfigureAwait(false);
+            // SELECT again at each pass: it reports UIDVALIDITY and UIDNEXT afresh, and some servers (Dovecot) do not
+            // show a selected session messages that arrived since its last sync to a UID SEARCH.
+            var work = await SelectAsync(imap, workFolder, fresh: true, ct).ConfigureAwait(false);
             if (claimFolder is null)
                 Interlocked.Exchange(ref passUidNext, work.UidNext?.Id ?? 0);
             var validity = work.UidValidity;
@@ -292,7 +346,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private Task<List<ImapMail>?> FetchAsync(uint validity, List<uint> batch, CancellationToken cancellationToken) =>
         RunAsync(async (imap, ct) =>
         {
-            var work = await SelectAsync(imap, workFolder, ct).ConfigureAwait(false);
+            var work = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
             if (work.UidValidity != validity)
                 return null;
             var ids = batch.Select(uid => new UniqueId(validity, uid)).ToList();
@@ -335,7 +389,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         {
             await RunAsync(async (imap, ct) =>
             {
-                var work = await SelectAsync(imap, workFolder, ct).ConfigureAwait(false);
+                var work = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
                 if (work.UidValidity != mail.UidValidity)
                     throw new MessageNotFoundException($"Message {mail.Id} is no longer in '{workFolder}': its UIDVALIDITY changed.");
                 file.SetLength(0);
@@ -478,10 +532,10 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         }
     }
 
-    /// <summary>Selects a folder for reading and writing unless it is selected already.</summary>
-    private async Task<ImapFolder> SelectAsync(ImapClient imap, string path, CancellationToken cancellationToken)
+    /// <summary>Selects a folder for reading and writing unless it is selected already (and <paramref name="fresh"/> is false).</summary>
+    private async Task<ImapFolder> SelectAsync(ImapClient imap, string path, bool fresh, CancellationToken cancellationToken)
     {
-        if (selected is { IsOpen: true, Access: FolderAccess.ReadWrite } current && string.Equals(FolderNames.FromServer(current), path, StringComparison.Ordinal))
+        if (!fresh && selected is { IsOpen: true, Access: FolderAccess.ReadWrite } current && string.Equals(FolderNames.FromServer(current), path, StringComparison.Ordinal))
             return current;
         var target = await ImapMailboxManager.GetFolderAsync(imap, path, cancellationToken).ConfigureAwait(false);
         await target.OpenAsync(FolderAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
@@ -640,8 +694,8 @@ internal static partial class ImapReceiverLog
     [LoggerMessage(EventId = 3135, Level = LogLevel.Information, Message = "Created IMAP folder '{Folder}'")]
     public static partial void FolderCreated(ILogger logger, string folder);
 
-    [LoggerMessage(EventId = 3136, Level = LogLevel.Debug, Message = "Claimed {Moved} of {Requested} messages from '{Folder}' into '{ClaimFolder}'")]
-    public static partial void Claimed(ILogger logger, int moved, int requested, string folder, string claimFolder);
+    [LoggerMessage(EventId = 3136, Level = LogLevel.Debug, Message = "Claimed {Count} messages from '{Folder}' into '{ClaimFolder}'")]
+    public static partial void Claimed(ILogger logger, int count, string folder, string claimFolder);
 
     [LoggerMessage(EventId = 3137, Level = LogLevel.Warning, Message = "The IMAP IDLE connection to {Server} dropped ({Error}); the next wait reconnects")]
     public static partial void IdleConnectionLost(ILogger logger, string server, string error);
