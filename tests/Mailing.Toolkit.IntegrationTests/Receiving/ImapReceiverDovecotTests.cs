@@ -222,7 +222,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         var count = 0;
         await foreach (var mail in receiver.ReceiveAsync())
         {
-            handled.Add((await LoadAsync(mail)).MessageId);
+            handled.Add((await LoadAsync(mail)).MessageId ?? "");
             await receiver.AcknowledgeAsync(mail, MailDisposition.MarkSeen);
             if (++count is 10 or 60)
                 await dovecot.KickAsync(user); // between acknowledgements and, at 60, with batches still to fetch
@@ -274,7 +274,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
                 await foreach (var mail in receiver.ReceiveAsync())
                 {
                     any = true;
-                    handled.Enqueue((await LoadAsync(mail)).MessageId);
+                    handled.Enqueue((await LoadAsync(mail)).MessageId ?? "");
                     await receiver.AcknowledgeAsync(mail, MailDisposition.MarkSeen);
                 }
 
@@ -394,7 +394,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         var messages = Enumerable.Range(1, count).Select(i => Message(user, $"bulk {i}")).ToList();
         await imap.Inbox.AppendAsync(messages.Select(m => (IAppendRequest)new AppendRequest(m)).ToList());
         await imap.DisconnectAsync(quit: true);
-        return messages.Select(m => m.MessageId).ToList();
+        return messages.Select(m => m.MessageId!).ToList();
     }
 
     private async Task<int> CountAsync(string user, string folder, bool seenOnly = false)
