@@ -12,7 +12,7 @@ public interface IMailArrivalNotifier
     /// A return is a hint, not a promise: the next pass may find nothing (after a dropped connection, for example),
     /// and mail that arrived while nobody was waiting is reported at once.
     /// </summary>
-    /// <param name="timeout">The longest wait.</param>
+    /// <param name="timeout">The longest wait; <see cref="Timeout.InfiniteTimeSpan"/> for no limit, zero or less returns at once.</param>
     /// <param name="cancellationToken">Ends the wait with an <see cref="OperationCanceledException"/>.</param>
     Task WaitForArrivalAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 }

@@ -56,6 +56,26 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
     }
 
     [SkippableFact]
+    public async Task WaitForArrivalAsync_IdleReissuedSeveralTimes_StillSeesTheArrival()
+    {
+        dovecot.EnsureAvailable();
+        var user = dovecot.CreateUser("imap");
+        await using var provider = Build(user, configureReceiver: r => r.IdleRestartInterval = TimeSpan.FromSeconds(1));
+        var receiver = provider.GetRequiredService<IMailReceiver>();
+        var notifier = provider.GetRequiredService<IMailArrivalNotifier>();
+        Assert.Empty(await ListAsync(receiver));
+        await notifier.WaitForArrivalAsync(TimeSpan.FromMilliseconds(500));
+
+        var waiting = notifier.WaitForArrivalAsync(Timeout.InfiniteTimeSpan);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // about three IDLE commands, each ended with DONE and re-issued
+        Assert.False(waiting.IsCompleted);
+        await AppendAsync(user, "INBOX", "late");
+
+        Assert.Same(waiting, await Task.WhenAny(waiting, Task.Delay(Guard)));
+        Assert.Equal(["late"], await SubjectsAsync(await ListAsync(receiver)));
+    }
+
+    [SkippableFact]
     public async Task WaitForArrivalAsync_Polling_ReturnsAfterThePollIntervalAndTheMessageIsReceived()
     {
         dovecot.EnsureAvailable();
@@ -69,7 +89,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         Assert.Empty(await ListAsync(receiver));
         await AppendAsync(user, "INBOX", "polled");
 
-        var waiting = provider.GetRequiredService<IMailArrivalNotifier>().WaitForArrivalAsync(TimeSpan.FromMinutes(30));
+        var waiting = provider.GetRequiredService<IMailArrivalNotifier>().WaitForArrivalAsync(Timeout.InfiniteTimeSpan);
 
         Assert.Same(waiting, await Task.WhenAny(waiting, Task.Delay(Guard)));
         Assert.Equal(["polled"], await SubjectsAsync(await ListAsync(receiver)));

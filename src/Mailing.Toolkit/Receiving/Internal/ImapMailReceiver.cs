@@ -157,12 +157,13 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     public async Task WaitForArrivalAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (timeout <= TimeSpan.Zero)
+        var unlimited = timeout == Timeout.InfiniteTimeSpan;
+        if (timeout <= TimeSpan.Zero && !unlimited)
             return;
         using var deadline = new CancellationTokenSource(timeout, timeProvider);
         if (!options.UseIdle || idleUnsupported)
         {
-            await DelayAsync(options.PollInterval < timeout ? options.PollInterval : timeout, cancellationToken).ConfigureAwait(false);
+            await DelayAsync(unlimited || options.PollInterval < timeout ? options.PollInterval : timeout, cancellationToken).ConfigureAwait(false);
             return;
         }
 
