@@ -138,7 +138,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 default:
                     await source.StoreAsync(uid, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, ct).ConfigureAwait(false);
                     // UID EXPUNGE removes this message only, not others another client flagged \Deleted; without
-                    // UIDPLUS it stays flagged (and is never handed again, being above nothing and handled).
+                    // UIDPLUS it stays flagged \Deleted, which every search of the receiver excludes.
                     if (imap.Capabilities.HasFlag(ImapCapabilities.UidPlus))
                         await source.ExpungeAsync([uid], ct).ConfigureAwait(false);
                     break;
@@ -163,7 +163,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         using var deadline = new CancellationTokenSource(timeout, timeProvider);
         if (!options.UseIdle || idleUnsupported)
         {
-            await DelayAsync(unlimited || options.PollInterval < timeout ? options.PollInterval : timeout, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(unlimited || options.PollInterval < timeout ? options.PollInterval : timeout, timeProvider, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -550,9 +550,6 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         client?.Dispose();
         client = null;
     }
-
-    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
-        await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
 
     private TimeSpan Backoff(int failures)
     {
