@@ -104,7 +104,7 @@ public static class MailingBuilderReceivingExtensions
         return options;
     }
 
-    private static IMailingBuilder AddReceiver(IMailingBuilder builder, string method, Func<IServiceProvider, IMailReceiver> factory)
+    internal static IMailingBuilder AddReceiver(IMailingBuilder builder, string method, Func<IServiceProvider, IMailReceiver> factory)
     {
         if (builder.Services.Any(d => d.ServiceType == typeof(IMailReceiver) && !d.IsKeyedService))
         {

@@ -437,7 +437,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
             quota?.MessageLimit);
     }
 
-    private static async Task<ImapFolder> GetFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
+    internal static async Task<ImapFolder> GetFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
     {
         if (FolderNames.IsInbox(path))
             return (ImapFolder)imap.Inbox;
@@ -457,7 +457,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
     }
 
     /// <summary>The folder at <paramref name="path"/>, creating it and each missing parent level by level.</summary>
-    private static async Task<(ImapFolder Folder, bool Created)> EnsureFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
+    internal static async Task<(ImapFolder Folder, bool Created)> EnsureFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
     {
         var levels = path.Split('/');
         ImapFolder? parent = null;

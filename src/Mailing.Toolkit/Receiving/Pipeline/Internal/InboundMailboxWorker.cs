@@ -13,6 +13,15 @@ namespace Mailing.Toolkit.Receiving.Pipeline.Internal;
 internal sealed class InboundMailboxWorker : IDisposable
 {
     private readonly IMailReceiver receiver;
+
+    /// <summary>
+    /// Waits between passes: until the receiver signals new mail (IMAP IDLE) or <paramref name="timeout"/> passes;
+    /// receivers without a signal are polled every <paramref name="timeout"/>.
+    /// </summary>
+    public Task WaitForNextPassAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        receiver is IMailArrivalNotifier notifier
+            ? notifier.WaitForArrivalAsync(timeout, cancellationToken)
+            : Task.Delay(timeout, time, cancellationToken);
     private readonly IMailParser parser;
     private readonly InboundRouter router;
     private readonly IServiceScopeFactory scopes;

@@ -96,7 +96,7 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
 
             try
             {
-                await Task.Delay(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
+                await worker.WaitForNextPassAsync(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
