@@ -94,9 +94,6 @@ public class TemplateRenderBenchmarks
     [Benchmark(Description = "our renderer, full pipeline (CSS inlined once, text part generated)")]
     public async Task<RenderedMail> FullPipeline() => await full.RenderAsync("welcome", model, Culture);
 
-    [Benchmark(Description = "the full pipeline as before issue 5's fix: CSS inlined once + previous HtmlToText")]
-    public async Task<string> PreviousFullPipeline() => LegacyHtmlToTextConverter.Convert((await inlined.RenderAsync("welcome", model, Culture)).HtmlBody!);
-
     [Benchmark(Description = "reference: PreMailer.Net MoveCssInline over the rendered HTML")]
     public string PreMailerPerEmail() => PreMailer.Net.PreMailer.MoveCssInline(renderedHtml).Html;
 
