@@ -7,6 +7,7 @@ using Mailing.Toolkit.Benchmarks;
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- smtp-source
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- interleaved SmtpSinkBenchmarks [rounds]
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- cpu TemplateRenderBenchmarks [rounds]
+//   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- inbound [rounds] [messages]
 switch (args)
 {
     case ["smtp-source"]:
@@ -19,6 +20,12 @@ switch (args)
         return CpuTimeRunner.Run(suite, rounds: 30);
     case ["cpu", var suite, var rounds]:
         return CpuTimeRunner.Run(suite, int.Parse(rounds, CultureInfo.InvariantCulture));
+    case ["inbound"]:
+        return await InboundReceiveBenchmark.RunAsync(rounds: 5, messages: 2000);
+    case ["inbound", var rounds]:
+        return await InboundReceiveBenchmark.RunAsync(int.Parse(rounds, CultureInfo.InvariantCulture), messages: 2000);
+    case ["inbound", var rounds, var messages]:
+        return await InboundReceiveBenchmark.RunAsync(int.Parse(rounds, CultureInfo.InvariantCulture), int.Parse(messages, CultureInfo.InvariantCulture));
     default:
         BenchmarkSwitcher.FromAssembly(typeof(SmtpSinkBenchmarks).Assembly).Run(args);
         return 0;
