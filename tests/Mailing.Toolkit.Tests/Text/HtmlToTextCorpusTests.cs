@@ -28,16 +28,28 @@ public sealed class HtmlToTextCorpusTests
     [MemberData(nameof(Files))]
     public void Convert_CorpusFile_MatchesTheRecordedText(string name)
     {
-        var html = File.ReadAllText(Path.Combine(CorpusDirectory, name + ".html"));
+        var html = File.ReadAllText(InputOf(name));
 
         Assert.Equal(ReadExpected(name + ".txt"), HtmlToText.Convert(html));
         Assert.Equal(ReadExpected(name + ".wrap72.txt"), HtmlToText.Convert(html, Wrapped));
     }
 
+    // Each case is the expected NAME.txt (and NAME.wrap72.txt) beside its input NAME.html; talon's HTML replies
+    // are not copied twice: their input is the reply corpus's file of the same name.
+    private static readonly string TalonReplies = Path.Combine(AppContext.BaseDirectory, "TestData", "reply", "talon", "fixtures", "html_replies");
+
     private static IEnumerable<string> Names() =>
-        Directory.EnumerateFiles(CorpusDirectory, "*.html", SearchOption.AllDirectories)
-            .Select(path => Path.GetRelativePath(CorpusDirectory, Path.ChangeExtension(path, null)).Replace('\\', '/'))
+        Directory.EnumerateFiles(CorpusDirectory, "*.wrap72.txt", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(CorpusDirectory, path[..^".wrap72.txt".Length]).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
+
+    private static string InputOf(string name)
+    {
+        var local = Path.Combine(CorpusDirectory, name + ".html");
+        return File.Exists(local) || !name.StartsWith("talon/", StringComparison.Ordinal)
+            ? local
+            : Path.Combine(TalonReplies, name["talon/".Length..] + ".html");
+    }
 
     private static string ReadExpected(string file) =>
         File.ReadAllText(Path.Combine(CorpusDirectory, file)).Replace("\r\n", "\n", StringComparison.Ordinal);
