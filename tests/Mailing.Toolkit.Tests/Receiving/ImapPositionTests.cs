@@ -31,8 +31,8 @@ public sealed class ImapPositionTests
         var known = new KnownUids(7, [11, 13, 14]);
         var state = new MailboxState { UidValidity = 7, LastUid = 10 };
 
-        var afterNewer = ImapPosition.RecordHandled(state, 7, 13, known, Now);
-        var afterOldest = ImapPosition.RecordHandled(afterNewer, 7, 11, known, Now);
+        var afterNewer = ImapPosition.RecordHandled(state, 7, [13], known, Now);
+        var afterOldest = ImapPosition.RecordHandled(afterNewer, 7, [11], known, Now);
 
         Assert.Equal(10, afterNewer.LastUid);
         Assert.Equal(["13"], afterNewer.HandledIds);
@@ -42,11 +42,25 @@ public sealed class ImapPositionTests
     }
 
     [Fact]
+    public void RecordHandled_ASetWithAGapAndOldUids_AdvancesOverTheRunAndKeepsTheRestAside()
+    {
+        var known = new KnownUids(7, [11, 12, 13, 15, 16]);
+        var state = new MailboxState { UidValidity = 7, LastUid = 10 };
+
+        // 9 is below the position already (acknowledged twice); 15 is missing from the set.
+        var result = ImapPosition.RecordHandled(state, 7, [13, 11, 9, 12, 16, 12], known, Now);
+
+        Assert.Equal(13, result.LastUid);
+        Assert.Equal(["16"], result.HandledIds);
+        Assert.Same(result, ImapPosition.RecordHandled(result, 7, [9, 13], known, Now));
+    }
+
+    [Fact]
     public void RecordHandled_AnotherUidValidity_LeavesThePositionAlone()
     {
         var state = new MailboxState { UidValidity = 8, LastUid = 2 };
 
-        var result = ImapPosition.RecordHandled(state, 7, 3, new KnownUids(7, [3]), Now);
+        var result = ImapPosition.RecordHandled(state, 7, [3], new KnownUids(7, [3]), Now);
 
         Assert.Same(state, result);
     }

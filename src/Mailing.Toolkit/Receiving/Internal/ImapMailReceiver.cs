@@ -42,6 +42,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly SemaphoreSlim passGate = new(1, 1);
     private readonly SemaphoreSlim idleGate = new(1, 1);
+    private readonly AcknowledgementBatcher<Acknowledgement> acknowledgements;
     private ImapClient? client;
     private ImapFolder? selected;
     private ImapClient? idleClient;
@@ -68,6 +69,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         workFolder = options.WorkFolder;
         claimKeyword = ClaimKeywordPrefix + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(workFolder)), 0, 6);
         stateKey = string.IsNullOrWhiteSpace(options.StateKey) ? $"imap://{imap.UserName}@{imap.Server}/{workFolder}" : options.StateKey;
+        acknowledgements = new(ApplyAsync, options.BatchSize);
         if (!storeIsDurable)
             ImapReceiverLog.StateNotDurable(logger, stateKey);
     }
@@ -106,53 +108,91 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         }
     }
 
-    public async Task AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Acknowledgements are applied in sets: one that arrives while another set is on the wire waits for it and goes
+    /// with the next set, as one <c>UID STORE</c> (or <c>UID MOVE</c> per target folder, or <c>UID STORE</c> plus
+    /// <c>UID EXPUNGE</c>) over all their UIDs, and the position is written once per set. The task completes when the
+    /// message's disposition was applied and its position recorded.
+    /// </remarks>
+    public Task AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mail);
         ArgumentNullException.ThrowIfNull(disposition);
         if (mail is not ImapMail imapMail || !ReferenceEquals(imapMail.Receiver, this))
             throw new ArgumentException("The message was not received by this IMAP receiver.", nameof(mail));
-        var target = disposition.Kind == MailDispositionKind.Move ? FolderNames.Check(disposition.Folder!, nameof(disposition)) : null;
+        if (disposition.Kind == MailDispositionKind.Move)
+            FolderNames.Check(disposition.Folder!, nameof(disposition));
+        return acknowledgements.SubmitAsync(new Acknowledgement(imapMail, disposition), cancellationToken);
+    }
 
-        var applied = await RunAsync(async (imap, ct) =>
+    /// <summary>Applies one set of acknowledgements: one command per disposition (and target folder), then one position update.</summary>
+    private async Task ApplyAsync(IReadOnlyList<AcknowledgementBatcher<Acknowledgement>.Pending> batch, CancellationToken cancellationToken)
+    {
+        var (validity, applied) = await RunAsync(async (imap, ct) =>
         {
             var source = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
-            if (source.UidValidity != imapMail.UidValidity)
+            var done = new List<AcknowledgementBatcher<Acknowledgement>.Pending>(batch.Count);
+            foreach (var pending in batch)
             {
-                ImapReceiverLog.StaleAcknowledgement(logger, mail.Id, workFolder, source.UidValidity);
-                return false;
+                if (pending.Item.Mail.UidValidity != source.UidValidity)
+                    ImapReceiverLog.StaleAcknowledgement(logger, pending.Item.Mail.Id, workFolder, source.UidValidity);
             }
 
-            var uid = new UniqueId(imapMail.UidValidity, imapMail.Uid);
-            switch (disposition.Kind)
+            // A retry after a dropped connection runs this again: sets applied before the drop are applied again,
+            // which changes nothing (flags already set, UIDs already moved or expunged are skipped by the server).
+            var current = batch.Where(p => p.Item.Mail.UidValidity == source.UidValidity && !p.IsCompleted);
+            foreach (var set in current.GroupBy(p => p.Item.Disposition))
             {
-                case MailDispositionKind.MarkSeen:
-                    await source.StoreAsync(uid, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Seen) { Silent = true }, ct).ConfigureAwait(false);
-                    break;
-                case MailDispositionKind.Move:
-                    var (destination, created) = await ImapMailboxManager.EnsureFolderAsync(imap, target!, ct).ConfigureAwait(false);
-                    if (created)
-                        ImapReceiverLog.FolderCreated(logger, target!);
-                    await source.MoveToAsync(uid, destination, ct).ConfigureAwait(false);
-                    break;
-                default:
-                    await source.StoreAsync(uid, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, ct).ConfigureAwait(false);
-                    // UID EXPUNGE removes this message only, not others another client flagged \Deleted; without
-                    // UIDPLUS it stays flagged \Deleted, which every search of the receiver excludes.
-                    if (imap.Capabilities.HasFlag(ImapCapabilities.UidPlus))
-                        await source.ExpungeAsync([uid], ct).ConfigureAwait(false);
-                    break;
+                var uids = set.Select(p => new UniqueId(source.UidValidity, p.Item.Mail.Uid)).Distinct().OrderBy(uid => uid.Id).ToList();
+                try
+                {
+                    await ApplyDispositionAsync(imap, source, set.Key, uids, ct).ConfigureAwait(false);
+                }
+                catch (ImapCommandException ex) when (imap.IsConnected)
+                {
+                    // The server refused this set (a target folder it will not create, a quota): only its messages fail.
+                    foreach (var pending in set)
+                        pending.Fail(ex);
+                    continue;
+                }
+
+                done.AddRange(set);
             }
 
-            return true;
+            return (source.UidValidity, done);
         }, cancellationToken).ConfigureAwait(false);
 
-        if (!applied)
+        if (applied.Count == 0)
             return;
         var now = timeProvider.GetUtcNow();
         var snapshot = known;
-        await store.UpdateAsync(stateKey, state => ImapPosition.RecordHandled(state, imapMail.UidValidity, imapMail.Uid, snapshot, now), cancellationToken).ConfigureAwait(false);
-        ImapReceiverLog.Acknowledged(logger, mail.Id, disposition.Kind);
+        var uidsHandled = applied.Select(p => p.Item.Mail.Uid).ToList();
+        await store.UpdateAsync(stateKey, state => ImapPosition.RecordHandled(state, validity, uidsHandled, snapshot, now), cancellationToken).ConfigureAwait(false);
+        foreach (var pending in applied)
+            ImapReceiverLog.Acknowledged(logger, pending.Item.Mail.Id, pending.Item.Disposition.Kind);
+    }
+
+    private async Task ApplyDispositionAsync(ImapClient imap, ImapFolder source, MailDisposition disposition, IList<UniqueId> uids, CancellationToken cancellationToken)
+    {
+        switch (disposition.Kind)
+        {
+            case MailDispositionKind.MarkSeen:
+                await source.StoreAsync(uids, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Seen) { Silent = true }, cancellationToken).ConfigureAwait(false);
+                break;
+            case MailDispositionKind.Move:
+                var (destination, created) = await ImapMailboxManager.EnsureFolderAsync(imap, disposition.Folder!, cancellationToken).ConfigureAwait(false);
+                if (created)
+                    ImapReceiverLog.FolderCreated(logger, disposition.Folder!);
+                await source.MoveToAsync(uids, destination, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                await source.StoreAsync(uids, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, cancellationToken).ConfigureAwait(false);
+                // UID EXPUNGE removes these messages only, not others another client flagged \Deleted; without
+                // UIDPLUS they stay flagged \Deleted, which every search of the receiver excludes.
+                if (imap.Capabilities.HasFlag(ImapCapabilities.UidPlus))
+                    await source.ExpungeAsync(uids, cancellationToken).ConfigureAwait(false);
+                break;
+        }
     }
 
     public async Task WaitForArrivalAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -569,6 +609,8 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             _ => false,
         };
 
+    private sealed record Acknowledgement(ImapMail Mail, MailDisposition Disposition);
+
     private sealed class ImapMail(ImapMailReceiver receiver, uint uidValidity, uint uid, byte[]? body) : ReceivedMail
     {
         public ImapMailReceiver Receiver { get; } = receiver;
@@ -620,15 +662,17 @@ internal static class ImapPosition
         };
     }
 
-    /// <summary>Records one handled UID and moves the position over the run it completes.</summary>
-    public static MailboxState RecordHandled(MailboxState? state, uint validity, uint uid, KnownUids known, DateTimeOffset now)
+    /// <summary>Records handled UIDs and moves the position over the run they complete.</summary>
+    public static MailboxState RecordHandled(MailboxState? state, uint validity, IReadOnlyCollection<uint> uids, KnownUids known, DateTimeOffset now)
     {
-        // A position of another UIDVALIDITY (a resync happened meanwhile) is not this message's business.
-        if (state is null || state.UidValidity != validity || uid <= state.LastUid)
+        // A position of another UIDVALIDITY (a resync happened meanwhile) is not these messages' business.
+        if (state is null || state.UidValidity != validity)
             return state ?? new MailboxState();
         var handled = HandledSet(state);
-        handled.Add(uid);
-        return Advance(state, handled, known.UidValidity == validity ? known.Uids : [], now);
+        var added = false;
+        foreach (var uid in uids)
+            added |= uid > state.LastUid && handled.Add(uid);
+        return added ? Advance(state, handled, known.UidValidity == validity ? known.Uids : [], now) : state;
     }
 
     /// <summary>Moves the position over the handled run at the bottom of a fresh search and forgets what it passed.</summary>

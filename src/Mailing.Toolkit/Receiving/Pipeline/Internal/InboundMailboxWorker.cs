@@ -120,11 +120,12 @@ internal sealed class InboundMailboxWorker : IDisposable
 
     private async Task ProcessAndReleaseAsync(ReceivedMail mail, SemaphoreSlim slots, Counts counts, CancellationToken intake, CancellationToken processing)
     {
+        var slot = new Slot(slots);
         try
         {
             // Off the receiving loop at once, so a slow handler never holds up taking the next message.
             await Task.Yield();
-            var outcome = await ProcessAsync(mail, intake, processing).ConfigureAwait(false);
+            var outcome = await ProcessAsync(mail, slot, intake, processing).ConfigureAwait(false);
             switch (outcome)
             {
                 case Outcome.Handled: Interlocked.Increment(ref counts.Handled); break;
@@ -135,11 +136,16 @@ internal sealed class InboundMailboxWorker : IDisposable
         }
         finally
         {
-            slots.Release();
+            slot.Release();
         }
     }
 
-    private async Task<Outcome> ProcessAsync(ReceivedMail mail, CancellationToken intake, CancellationToken processing)
+    /// <summary>
+    /// Processes one message. <paramref name="slot"/> bounds the parsing and handling; it is given back before the
+    /// acknowledgement, so the next messages are handled while this one's acknowledgement waits to travel with
+    /// theirs (the IMAP receiver applies acknowledgements in sets).
+    /// </summary>
+    private async Task<Outcome> ProcessAsync(ReceivedMail mail, Slot slot, CancellationToken intake, CancellationToken processing)
     {
         ParsedMail parsed;
         try
@@ -152,6 +158,7 @@ internal sealed class InboundMailboxWorker : IDisposable
         {
             // Retrying cannot help: the bytes do not change.
             PipelineLog.Unparseable(logger, ex, mail.Id, ex.Limit, options.QuarantineFolder);
+            slot.Release();
             return await QuarantineAsync(mail, null, ex, 1, processing).ConfigureAwait(false);
         }
         catch (Exception ex) when (!processing.IsCancellationRequested)
@@ -169,6 +176,7 @@ internal sealed class InboundMailboxWorker : IDisposable
         {
             var disposition = options.UnroutedFolder is { Length: > 0 } folder ? MailDisposition.MoveTo(folder) : MailDisposition.MarkSeen;
             PipelineLog.Unrouted(logger, mail.Id, parsed.MessageId, disposition.Kind);
+            slot.Release();
             if (!await AcknowledgeAsync(mail, disposition, processing).ConfigureAwait(false))
                 return Outcome.Deferred;
             telemetry.RecordHandled(Name, null, "unrouted");
@@ -181,6 +189,7 @@ internal sealed class InboundMailboxWorker : IDisposable
             try
             {
                 await HandleAsync(mail, parsed, match, attempt, processing).ConfigureAwait(false);
+                slot.Release();
                 if (!await AcknowledgeAsync(mail, match.Disposition, processing).ConfigureAwait(false))
                     return Outcome.Deferred;
                 PipelineLog.Handled(logger, mail.Id, parsed.MessageId, match.Route.Name, attempt, match.Disposition.Kind);
@@ -197,7 +206,10 @@ internal sealed class InboundMailboxWorker : IDisposable
             catch (Exception ex)
             {
                 if (attempt >= options.MaxAttempts)
+                {
+                    slot.Release();
                     return await QuarantineAsync(mail, parsed, ex, attempt, processing).ConfigureAwait(false);
+                }
 
                 var delay = Backoff(attempt);
                 telemetry.Retries.Add(1, InboundTelemetry.Mailbox(Name), new("mailing.route", match.Route.Name), new("error.type", ErrorType(ex)));
@@ -302,6 +314,18 @@ internal sealed class InboundMailboxWorker : IDisposable
         Unrouted,
         Quarantined,
         Deferred,
+    }
+
+    /// <summary>A parallelism slot given back at most once: early, before acknowledging, or when processing ends.</summary>
+    private sealed class Slot(SemaphoreSlim slots)
+    {
+        private int released;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+                slots.Release();
+        }
     }
 
     private sealed class Counts

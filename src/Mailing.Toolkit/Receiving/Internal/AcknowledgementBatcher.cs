@@ -1,0 +1,118 @@
+namespace Mailing.Toolkit.Receiving.Internal;
+
+/// <summary>
+/// Group commit for acknowledgements. Each caller queues its item and waits; whichever caller holds the flush lock
+/// applies everything queued so far (up to a limit) in one go, so acknowledgements that arrive while one set is on
+/// the wire travel together in the next set. A lone caller is flushed at once: there is no timer and no added delay.
+/// </summary>
+/// <remarks>
+/// A caller's task completes when its item was applied, or faults with the error its set (or its part of the set,
+/// see <see cref="Pending.Fail"/>) failed with. A caller cancelled while it waits is taken out of the queue; one
+/// cancelled while its own set is being applied gives the rest of that set back to the queue for the next flush.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim holds no unmanaged resource unless its AvailableWaitHandle is used, which this one's never is; disposing it under a waiting caller would only fail that caller.")]
+internal sealed class AcknowledgementBatcher<T>
+{
+    private readonly Func<IReadOnlyList<Pending>, CancellationToken, Task> apply;
+    private readonly int maxBatch;
+    private readonly List<Pending> queue = [];
+    private readonly SemaphoreSlim flushLock = new(1, 1);
+
+    /// <param name="apply">Applies one set; entries it neither completes nor fails count as applied when it returns.</param>
+    /// <param name="maxBatch">The most items applied together.</param>
+    public AcknowledgementBatcher(Func<IReadOnlyList<Pending>, CancellationToken, Task> apply, int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        this.apply = apply;
+        this.maxBatch = maxBatch;
+    }
+
+    /// <summary>Queues <paramref name="item"/> and returns once it was applied.</summary>
+    public async Task SubmitAsync(T item, CancellationToken cancellationToken)
+    {
+        var mine = new Pending(item);
+        lock (queue)
+            queue.Add(mine);
+
+        while (!mine.IsCompleted)
+        {
+            try
+            {
+                await flushLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                lock (queue)
+                    queue.Remove(mine);
+                throw;
+            }
+
+            try
+            {
+                if (!mine.IsCompleted)
+                    await FlushAsync(mine, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                flushLock.Release();
+            }
+        }
+
+        await mine.Task.ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync(Pending mine, CancellationToken cancellationToken)
+    {
+        List<Pending> batch;
+        lock (queue)
+        {
+            batch = queue.GetRange(0, Math.Min(maxBatch, queue.Count));
+            queue.RemoveRange(0, batch.Count);
+        }
+
+        try
+        {
+            await apply(batch, cancellationToken).ConfigureAwait(false);
+            foreach (var pending in batch)
+                pending.Succeed();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Only this caller gave up: the others' items go back to the front of the queue, and the next caller
+            // through the lock applies them (applying an acknowledgement twice is harmless).
+            var others = batch.Where(pending => pending != mine && !pending.IsCompleted).ToList();
+            lock (queue)
+            {
+                queue.Remove(mine); // when more than one set was queued ahead of it
+                queue.InsertRange(0, others);
+            }
+
+            mine.Cancel(cancellationToken);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch)
+                pending.Fail(ex);
+        }
+    }
+
+    /// <summary>One queued item and the completion its caller waits for.</summary>
+    internal sealed class Pending(T item)
+    {
+        private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public T Item { get; } = item;
+
+        public bool IsCompleted => completion.Task.IsCompleted;
+
+        internal Task Task => completion.Task;
+
+        /// <summary>Fails this item alone (for example the part of a set whose target folder refused it); the rest of the set goes on.</summary>
+        public void Fail(Exception error) => completion.TrySetException(error);
+
+        internal void Succeed() => completion.TrySetResult();
+
+        internal void Cancel(CancellationToken cancellationToken) => completion.TrySetCanceled(cancellationToken);
+    }
+}
