@@ -85,17 +85,32 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 var claimed = claimFolder is null ? 0 : await ClaimAsync(claimFolder, cancellationToken).ConfigureAwait(false);
                 var (validity, pending) = await FindPendingAsync(cancellationToken).ConfigureAwait(false);
                 pending.RemoveAll(yielded.Contains);
-                for (var start = 0; start < pending.Count; start += options.BatchSize)
+                var batches = pending.Chunk(options.BatchSize).ToList();
+                // One batch ahead: the server reads the next batch while the caller handles this one (and the
+                // acknowledgements of this one queue behind that fetch on the connection).
+                Task<List<ImapMail>?>? next = batches.Count > 0 ? FetchAsync(validity, batches[0], cancellationToken) : null;
+                try
                 {
-                    var batch = pending.GetRange(start, Math.Min(options.BatchSize, pending.Count - start));
-                    var mails = await FetchAsync(validity, batch, cancellationToken).ConfigureAwait(false);
-                    if (mails is null)
-                        yield break; // UIDVALIDITY changed under us: the next pass resyncs
-                    foreach (var mail in mails)
+                    for (var i = 0; next is not null; i++)
                     {
-                        yielded.Add(mail.Uid);
-                        yield return mail;
+                        var mails = await next.ConfigureAwait(false);
+                        next = null;
+                        if (mails is null)
+                            yield break; // UIDVALIDITY changed under us: the next pass resyncs
+                        if (i + 1 < batches.Count)
+                            next = FetchAsync(validity, batches[i + 1], cancellationToken);
+                        foreach (var mail in mails)
+                        {
+                            yielded.Add(mail.Uid);
+                            yield return mail;
+                        }
                     }
+                }
+                finally
+                {
+                    // The caller stopped early: the fetch ahead is not wanted, but it must end before the pass does.
+                    if (next is not null)
+                        await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
                 if (claimed == 0)
@@ -384,7 +399,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     }
 
     /// <summary>Fetches sizes, dates and (up to the prefetch limit) bodies of one batch; null when UIDVALIDITY changed.</summary>
-    private Task<List<ImapMail>?> FetchAsync(uint validity, List<uint> batch, CancellationToken cancellationToken) =>
+    private Task<List<ImapMail>?> FetchAsync(uint validity, uint[] batch, CancellationToken cancellationToken) =>
         RunAsync(async (imap, ct) =>
         {
             var work = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
@@ -402,6 +417,15 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 // One UID FETCH BODY.PEEK[] for the whole batch: PEEK leaves \Seen alone.
                 await work.GetStreamsAsync(small, async (_, _, uid, stream, token) =>
                 {
+                    if (stream.CanSeek)
+                    {
+                        // MailKit hands each body as an in-memory stream of known length: one copy, exactly sized.
+                        var body = new byte[stream.Length - stream.Position];
+                        await stream.ReadExactlyAsync(body, token).ConfigureAwait(false);
+                        bodies[uid.Id] = body;
+                        return;
+                    }
+
                     using var buffer = new MemoryStream();
                     await stream.CopyToAsync(buffer, token).ConfigureAwait(false);
                     bodies[uid.Id] = buffer.ToArray();
