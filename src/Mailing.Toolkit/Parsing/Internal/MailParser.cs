@@ -18,6 +18,9 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
 {
     private static readonly ParserOptions MimeOptions = new() { RespectContentLength = false };
 
+    [ThreadStatic]
+    private static MimeParser? cachedParser;
+
     // Mail still comes in windows-125x, iso-8859-x, koi8-r, shift_jis...: without the code-page provider .NET
     // knows none of them and MimeKit would fall back to Latin-1, turning "Łódź" into "£ód¼".
     static MailParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -36,19 +39,39 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             throw;
         }
 
-        // Persistent: parts refer to slices of the buffer instead of copying their content.
-        var parser = new MimeParser(MimeOptions, buffer, MimeFormat.Entity, persistent: true);
         MimeMessage message;
         try
         {
-            // The bytes are in memory: the synchronous parser does the same work without the async state machines.
-            message = parser.ParseMessage(cancellationToken);
+            message = ParseMime(buffer, cancellationToken);
         }
         catch (FormatException e)
         {
             return NotMime(buffer, e);
         }
         return Parse(message);
+    }
+
+    /// <summary>
+    /// Parses in place (persistent: parts refer to slices of the buffer instead of copying their content) and
+    /// synchronously (the bytes are in memory, so the async parser would do the same work in state machines).
+    /// </summary>
+    private static MimeMessage ParseMime(MemoryStream buffer, CancellationToken cancellationToken)
+    {
+        // A MimeParser owns about 5 KB of buffers, as much as a small message's whole parse allocates besides; the
+        // parse is synchronous, so one parser per thread can be reused without ever being shared.
+        var parser = cachedParser ?? new MimeParser(MimeOptions, Stream.Null, MimeFormat.Entity, persistent: true);
+        cachedParser = null;
+        try
+        {
+            parser.SetStream(buffer, MimeFormat.Entity, persistent: true);
+            return parser.ParseMessage(cancellationToken);
+        }
+        finally
+        {
+            // Let go of the message's buffer before the parser waits for the next one.
+            parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: true);
+            cachedParser = parser;
+        }
     }
 
     /// <summary>
@@ -194,7 +217,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
     {
         if (part is null)
             return null;
-        var body = part.Text;
+        var body = TextBodies.Decode(part);
         if (body.Length <= options.MaxBodyLength)
             return body;
         warnings.Add($"The {kind} body has {body.Length} characters; the first {options.MaxBodyLength} are kept (Mailing:Parsing:MaxBodyLength).");

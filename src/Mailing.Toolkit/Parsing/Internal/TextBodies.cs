@@ -1,0 +1,87 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Unicode;
+using MimeKit;
+using MimeKit.IO;
+
+namespace Mailing.Toolkit.Parsing.Internal;
+
+/// <summary>
+/// The text of a body part. Most bodies are UTF-8 or ASCII, unencoded (7bit or 8bit), and, parsed in place, a slice
+/// of the message buffer: those are decoded straight from the slice, one string and no copies. Everything else
+/// (quoted-printable, base64, other charsets, a byte-order mark, invalid UTF-8) goes through
+/// <see cref="TextPart.Text"/>, so the result is always the one MimeKit gives.
+/// </summary>
+internal static class TextBodies
+{
+    public static string Decode(TextPart part) => TryDecodeInPlace(part, out var text) ? text : part.Text;
+
+    /// <summary>Decodes straight from the message buffer when the part allows it; false when MimeKit must decode it.</summary>
+    public static bool TryDecodeInPlace(TextPart part, out string text)
+    {
+        text = string.Empty;
+        if (!TrySlice(part, out var bytes))
+            return false;
+        // UTF-8 as declared, or assumed when nothing is declared (MimeKit tries UTF-8 first too); ASCII bytes also
+        // under a declared ASCII superset. Not under ISO-2022-JP and the like, whose escapes are ASCII bytes.
+        var charset = part.ContentType.Charset;
+        if (!IsUtf8(charset) && !(IsAsciiSuperset(charset!) && Ascii.IsValid(bytes)))
+            return false;
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) || !Utf8.IsValid(bytes))
+            return false;
+        text = part.Content.NewLineFormat is NewLineFormat.Dos or NewLineFormat.Mixed && bytes.Contains((byte)'\r')
+            ? DecodeDos2Unix(bytes)
+            : Encoding.UTF8.GetString(bytes);
+        return true;
+    }
+
+    private static bool TrySlice(TextPart part, out ReadOnlySpan<byte> bytes)
+    {
+        bytes = default;
+        if (part.Content is not { Encoding: ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary, Stream: BoundStream bound })
+            return false;
+        if (bound.BaseStream is not MemoryStream memory || !memory.TryGetBuffer(out var buffer))
+            return false;
+        var start = bound.StartBoundary;
+        var end = bound.EndBoundary < 0 ? buffer.Count : bound.EndBoundary;
+        if (start < 0 || end < start || end > buffer.Count)
+            return false;
+        bytes = buffer.AsSpan((int)start, (int)(end - start));
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes and does what MimeKit's decoding does to CRLF text: every CR that ends a line goes, as does a CR at
+    /// the very end (its filter holds a CR back until it sees the next byte, and there is none).
+    /// </summary>
+    private static string DecodeDos2Unix(ReadOnlySpan<byte> bytes)
+    {
+        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(bytes.Length));
+        try
+        {
+            var decoded = chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars));
+            var length = 0;
+            for (var i = 0; i < decoded.Length; i++)
+            {
+                var c = decoded[i];
+                if (c == '\r' && (i + 1 == decoded.Length || decoded[i + 1] == '\n'))
+                    continue;
+                decoded[length++] = c;
+            }
+
+            return new string(decoded[..length]);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private static bool IsUtf8(string? charset) =>
+        charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsAsciiSuperset(string charset) =>
+        charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)
+        || charset.StartsWith("iso-8859-", StringComparison.OrdinalIgnoreCase)
+        || charset.StartsWith("windows-125", StringComparison.OrdinalIgnoreCase);
+}
