@@ -40,6 +40,7 @@ internal static class InboundReceiveBenchmark
                 new("(b) pipeline, MaxParallelism 4, in-memory state", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: false)),
                 new("(b) pipeline, MaxParallelism 8, in-memory state", (d, u, n) => PipelineAsync(d, u, n, parallelism: 8, stateFile: false)),
                 new("(b) pipeline, MaxParallelism 4, StateFilePath", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: true)),
+                new("(b) pipeline, MaxParallelism 4, in-memory state, BatchSize 500", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: false, batchSize: 500)),
                 new("(c) raw MailKit: one batched BODY.PEEK[] fetch + parse, one STORE of all (no handler)", (d, u, n) => BatchedAsync(d, u, n, storeEach: false)),
                 new("(d) raw MailKit: one batched BODY.PEEK[] fetch + parse, then one STORE per message", (d, u, n) => BatchedAsync(d, u, n, storeEach: true)),
             ];
@@ -86,9 +87,15 @@ internal static class InboundReceiveBenchmark
     {
         var user = dovecot.CreateUser("bench");
         await AppendAsync(dovecot, user, messages);
+        // Where this process's time goes (Dovecot's is not counted): CPU, GC pauses and allocation per message.
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var paused = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         await variant.RunAsync(dovecot, user, messages);
         var elapsed = clock.Elapsed;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  wall {elapsed.TotalMilliseconds:F0} ms, this process's CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / messages} B allocated per message"));
         var unseen = await CountUnseenAsync(dovecot, user);
         if (unseen != 0)
             throw new InvalidOperationException($"{variant.Name}: {unseen} of {messages} messages were not marked seen.");
@@ -140,12 +147,12 @@ internal static class InboundReceiveBenchmark
         Check(handled, messages);
     }
 
-    private static async Task PipelineAsync(DovecotFixture dovecot, string user, int messages, int parallelism, bool stateFile)
+    private static async Task PipelineAsync(DovecotFixture dovecot, string user, int messages, int parallelism, bool stateFile, int batchSize = 100)
     {
         var stateFolder = stateFile ? Directory.CreateTempSubdirectory("mailing-inbound-bench-").FullName : null;
         try
         {
-            await using var provider = BuildPipeline(dovecot, user, stateFolder, new NoOpHandler(), o =>
+            await using var provider = BuildPipeline(dovecot, user, stateFolder, batchSize, new NoOpHandler(), o =>
             {
                 o.Background = false;
                 o.MaxParallelism = parallelism;
@@ -169,7 +176,7 @@ internal static class InboundReceiveBenchmark
     {
         var user = dovecot.CreateUser("idle");
         var handler = new LatencyHandler();
-        await using var provider = BuildPipeline(dovecot, user, stateFolder: null, handler, o => o.PollInterval = TimeSpan.FromHours(1));
+        await using var provider = BuildPipeline(dovecot, user, stateFolder: null, batchSize: 100, handler, o => o.PollInterval = TimeSpan.FromHours(1));
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
             await service.StartAsync(CancellationToken.None);
@@ -207,7 +214,7 @@ internal static class InboundReceiveBenchmark
             $"| {Percentile(latencies, 0.50):F1} ms | {Percentile(latencies, 0.90):F1} ms | {Percentile(latencies, 0.99):F1} ms | {latencies[^1]:F1} ms |"));
     }
 
-    private static ServiceProvider BuildPipeline(DovecotFixture dovecot, string user, string? stateFolder, IInboundMailHandler handler, Action<InboundProcessingOptions> configure)
+    private static ServiceProvider BuildPipeline(DovecotFixture dovecot, string user, string? stateFolder, int batchSize, IInboundMailHandler handler, Action<InboundProcessingOptions> configure)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -225,6 +232,7 @@ internal static class InboundReceiveBenchmark
                 receiver =>
                 {
                     receiver.UseIdle = true;
+                    receiver.BatchSize = batchSize;
                     if (stateFolder is not null)
                         receiver.StateFilePath = Path.Combine(stateFolder, "state.json");
                 })

@@ -209,7 +209,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
     public async Task FolderNames_WithCrLfOrNul_AreRejectedAndNothingReachesTheServer()
     {
         dovecot.EnsureAvailable();
-        var wire = new WireLog();
+        var wire = new ImapWireCapture();
         await using var provider = Build(dovecot.CreateUser("inject"), wire);
         var manager = provider.GetRequiredService<IMailboxManager>();
         await manager.CreateFolderAsync("Safe");
@@ -239,7 +239,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
     public async Task SearchValues_WithCrLfOrQuotes_NeverBecomeAnExtraCommand()
     {
         dovecot.EnsureAvailable();
-        var wire = new WireLog();
+        var wire = new ImapWireCapture();
         await using var provider = Build(dovecot.CreateUser("searchinject"), wire);
         var manager = provider.GetRequiredService<IMailboxManager>();
         await manager.AppendAsync("INBOX", Message("harmless"));
@@ -332,7 +332,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
     public async Task ProtocolLog_MasksCredentialsAndMessageContent()
     {
         dovecot.EnsureAvailable();
-        var wire = new WireLog();
+        var wire = new ImapWireCapture();
         var user = dovecot.CreateUser("wire");
         await using var provider = Build(user, wire);
         var manager = provider.GetRequiredService<IMailboxManager>();
@@ -378,7 +378,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
     public async Task DangerousAcceptAnyServerCertificate_SelfSignedServer_ConnectsAndWarns()
     {
         dovecot.EnsureAvailable();
-        var logs = new WireLog();
+        var logs = new ImapWireCapture();
         await using var provider = Build(dovecot.CreateUser("devtls"), logs, o =>
         {
             o.ServerCertificateValidationCallback = null;
@@ -416,7 +416,7 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         return message;
     }
 
-    private ServiceProvider Build(string user, WireLog? wire = null, Action<ImapOptions>? configure = null, TimeProvider? time = null)
+    private ServiceProvider Build(string user, ImapWireCapture? wire = null, Action<ImapOptions>? configure = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
         if (time is not null)
@@ -450,41 +450,5 @@ public sealed class MailboxManagerDovecotTests(DovecotFixture dovecot)
         public override long GetTimestamp() => Interlocked.Read(ref ticks);
 
         public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
-    }
-
-    /// <summary>Collects the IMAP transcript the manager bridges to ILogger at Trace.</summary>
-    private sealed class WireLog : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<string> ClientLinesQueue { get; } = new();
-
-        public ConcurrentQueue<string> ServerLinesQueue { get; } = new();
-
-        public string[] ClientLines => ClientLinesQueue.ToArray();
-
-        public string[] ServerLines => ServerLinesQueue.ToArray();
-
-        public ConcurrentQueue<int> WarningEvents { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var text = formatter(state, exception);
-            if (logLevel >= LogLevel.Warning)
-                WarningEvents.Enqueue(eventId.Id);
-            if (eventId.Id == 3011)
-                ClientLinesQueue.Enqueue(text["C: ".Length..]);
-            else if (eventId.Id == 3012)
-                ServerLinesQueue.Enqueue(text["S: ".Length..]);
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

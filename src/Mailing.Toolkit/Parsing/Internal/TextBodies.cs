@@ -20,7 +20,7 @@ internal static class TextBodies
     public static bool TryDecodeInPlace(TextPart part, out string text)
     {
         text = string.Empty;
-        if (!TrySlice(part, out var bytes))
+        if (part.Content is not { } content || !TrySlice(content, out var bytes))
             return false;
         // UTF-8 as declared, or assumed when nothing is declared (MimeKit tries UTF-8 first too); ASCII bytes also
         // under a declared ASCII superset. Not under ISO-2022-JP and the like, whose escapes are ASCII bytes.
@@ -29,16 +29,16 @@ internal static class TextBodies
             return false;
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) || !Utf8.IsValid(bytes))
             return false;
-        text = part.Content.NewLineFormat is NewLineFormat.Dos or NewLineFormat.Mixed && bytes.Contains((byte)'\r')
+        text = content.NewLineFormat is NewLineFormat.Dos or NewLineFormat.Mixed && bytes.Contains((byte)'\r')
             ? DecodeDos2Unix(bytes)
             : Encoding.UTF8.GetString(bytes);
         return true;
     }
 
-    private static bool TrySlice(TextPart part, out ReadOnlySpan<byte> bytes)
+    private static bool TrySlice(IMimeContent content, out ReadOnlySpan<byte> bytes)
     {
         bytes = default;
-        if (part.Content is not { Encoding: ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary, Stream: BoundStream bound })
+        if (content is not { Encoding: ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary, Stream: BoundStream bound })
             return false;
         if (bound.BaseStream is not MemoryStream memory || !memory.TryGetBuffer(out var buffer))
             return false;

@@ -6,6 +6,7 @@ using Mailing.Toolkit.Receiving;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace Mailing.Toolkit.IntegrationTests.Receiving.Pipeline;
@@ -67,6 +68,57 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
         Assert.Equal(0, await CountAsync(user, "INBOX"));
     }
 
+    [SkippableFact]
+    public async Task RunPassAsync_HandlersFinishingTogether_AcknowledgedInSetsNotOneStorePerMessage()
+    {
+        dovecot.EnsureAvailable();
+        const int Messages = 60;
+        var user = dovecot.CreateUser("inboundsets");
+        using (var imap = await ConnectAsync(user))
+        {
+            IList<IAppendRequest> requests = Enumerable.Range(0, Messages).Select(i => (IAppendRequest)new AppendRequest(Message(user, $"set {i}"))).ToList();
+            await imap.Inbox.AppendAsync(requests);
+            await imap.DisconnectAsync(quit: true);
+        }
+
+        var wire = new ImapWireCapture();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(wire));
+        // Handlers are released four at a time, as handlers that finish together would be.
+        services.AddSingleton(new GroupHandler.Groups(size: 4));
+        services.AddMailing()
+            .AddImapReceiver(
+                imap =>
+                {
+                    imap.Host = dovecot.Host;
+                    imap.Port = dovecot.ImapPort;
+                    imap.UserName = user;
+                    imap.Password = DovecotFixture.Password;
+                    imap.ServerCertificateValidationCallback = (_, certificate, _, _) => dovecot.IsServerCertificate(certificate);
+                },
+                receiver => receiver.BatchSize = 20)
+            .AddInboundProcessing(p => p.Default().Handle<GroupHandler>().MarkSeen(), o =>
+            {
+                o.Background = false;
+                o.MaxParallelism = 4;
+            });
+        await using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<IInboundMailProcessor>().RunPassAsync();
+
+        Assert.Equal(new InboundPassResult(Messages, Messages, 0, 0, 0), result);
+        using (var imap = await ConnectAsync(user))
+        {
+            await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+            Assert.Empty(await imap.Inbox.SearchAsync(MailKit.Search.SearchQuery.NotSeen));
+            await imap.DisconnectAsync(quit: true);
+        }
+
+        // One UID STORE per message would be 60; sets of the acknowledgements that arrived together make far fewer.
+        var stores = wire.ClientLines.Count(line => line.Contains("UID STORE", StringComparison.OrdinalIgnoreCase) && line.Contains("\\Seen", StringComparison.Ordinal));
+        Assert.InRange(stores, 1, Messages * 3 / 4);
+    }
+
     /// <summary>Waits until the health check reports a successful pass of the mailbox.</summary>
     private static async Task FirstPassAsync(IServiceProvider provider)
     {
@@ -84,12 +136,17 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
     private async Task AppendAsync(string user, string subject)
     {
         using var imap = await ConnectAsync(user);
+        await imap.Inbox.AppendAsync(Message(user, subject));
+        await imap.DisconnectAsync(quit: true);
+    }
+
+    private static MimeMessage Message(string user, string subject)
+    {
         var message = new MimeMessage { Subject = subject };
         message.From.Add(MailboxAddress.Parse("sender@example.test"));
         message.To.Add(MailboxAddress.Parse($"{user}@example.test"));
         message.Body = new TextPart("plain") { Text = $"Body of {subject}" };
-        await imap.Inbox.AppendAsync(message);
-        await imap.DisconnectAsync(quit: true);
+        return message;
     }
 
     private async Task<int> CountAsync(string user, string folder)
@@ -141,6 +198,36 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
                 catch (OperationCanceledException)
                 {
                     throw new TimeoutException($"'{subject}' was not handled {count} time(s) within {timeout.TotalSeconds} s; handled: {string.Join(", ", subjects)}.");
+                }
+            }
+        }
+    }
+
+    /// <summary>Holds each handler until <see cref="Groups.Size"/> have arrived, then lets them all finish at once.</summary>
+    private sealed class GroupHandler(GroupHandler.Groups groups) : IInboundMailHandler
+    {
+        public Task HandleAsync(InboundMail mail, CancellationToken cancellationToken) => groups.ArriveAsync().WaitAsync(cancellationToken);
+
+        internal sealed class Groups(int size)
+        {
+            private readonly Lock gate = new();
+            private TaskCompletionSource current = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            private int arrived;
+
+            public int Size { get; } = size;
+
+            public Task ArriveAsync()
+            {
+                lock (gate)
+                {
+                    var group = current;
+                    if (++arrived % Size == 0)
+                    {
+                        current = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                        group.SetResult();
+                    }
+
+                    return group.Task;
                 }
             }
         }

@@ -221,6 +221,25 @@ public sealed class InboundProcessingTests : IDisposable
     }
 
     [Fact]
+    public async Task ConnectionStateGauge_OneForAMailboxWhosePassSucceeded_ZeroForOneWhosePassFailed()
+    {
+        harness.Deliver(InboundHarness.Message(subject: "ok"));
+        await using var provider = harness.Build(
+            p => p.Mailbox("broken").Default().Handle<RecordingHandler>(),
+            mailing: m => m.Services.AddKeyedSingleton<IMailReceiver>("broken", new UnreachableReceiver()));
+        using var state = new MetricCollector<int>(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Mailing.Toolkit", "mailing.inbound.connection.state");
+
+        state.RecordObservableInstruments();
+        var beforeAnyPass = state.GetMeasurementSnapshot();
+        await Assert.ThrowsAsync<IOException>(() => provider.GetRequiredService<IInboundMailProcessor>().RunPassAsync());
+        state.RecordObservableInstruments();
+
+        Assert.Empty(beforeAnyPass);
+        var byMailbox = state.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["mailing.mailbox"]!, m => m.Value);
+        Assert.Equal(new Dictionary<string, int> { ["default"] = 1, ["broken"] = 0 }, byMailbox);
+    }
+
+    [Fact]
     public async Task HealthCheck_ReportsLastSuccessfulPassAndGoesUnhealthyWhenStale()
     {
         await using var provider = harness.Build(p => p.Default().Handle<RecordingHandler>(), o => o.UnhealthyAfter = TimeSpan.FromMinutes(5));
@@ -277,6 +296,22 @@ public sealed class InboundProcessingTests : IDisposable
 
         Assert.Contains("Mailing:Inbound:MaxParallelism must be 1-256", ex.Message, StringComparison.Ordinal);
     }
+}
+
+/// <summary>A receiver whose server cannot be reached: every pass fails.</summary>
+internal sealed class UnreachableReceiver : IMailReceiver
+{
+    public async IAsyncEnumerable<ReceivedMail> ReceiveAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        throw new IOException("imap.example.test: connection refused");
+#pragma warning disable CS0162 // an iterator needs a yield
+        yield break;
+#pragma warning restore CS0162
+    }
+
+    public Task AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException("Nothing was received to acknowledge.");
 }
 
 internal sealed class MailboxHandler(MailboxHandler.Seen seen) : IInboundMailHandler

@@ -11,6 +11,16 @@ internal sealed class InboundMailboxStatus(string mailbox, DateTimeOffset create
 
     public DateTimeOffset Created { get; } = created;
 
+    /// <summary>Whether the last pass reached the mailbox; null before the first pass ended.</summary>
+    public bool? IsUp
+    {
+        get
+        {
+            lock (gate)
+                return lastError is not null ? false : lastSuccess is not null ? true : null;
+        }
+    }
+
     public (DateTimeOffset? LastSuccess, string? LastError) Snapshot()
     {
         lock (gate)

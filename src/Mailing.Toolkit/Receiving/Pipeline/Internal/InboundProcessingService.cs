@@ -47,6 +47,7 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
         workers = mailboxes
             .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>()))
             .ToArray();
+        telemetry.Mailboxes = () => Statuses;
     }
 
     public IEnumerable<InboundMailboxStatus> Statuses => workers.Select(w => w.Status);

@@ -20,7 +20,11 @@ internal sealed class InboundTelemetry : IDisposable
         Quarantined = meter.CreateCounter<long>("mailing.inbound.quarantined", "{message}", "Messages moved to the quarantine folder, by error.type.");
         Lag = meter.CreateHistogram<double>("mailing.inbound.lag", "s", "Time from a message's arrival in the mailbox to the end of its handling.");
         PassFailures = meter.CreateCounter<long>("mailing.inbound.pass.failures", "{pass}", "Passes over a mailbox that failed (the receiver threw), by error.type.");
+        meter.CreateObservableGauge("mailing.inbound.connection.state", ObserveConnections, "{state}", "1 when the last pass over a mailbox reached it, 0 when it failed (server unreachable, login refused).");
     }
+
+    /// <summary>The mailboxes the connection-state gauge reports; set by the pipeline once its workers exist.</summary>
+    public Func<IEnumerable<InboundMailboxStatus>>? Mailboxes { get; set; }
 
     public Counter<long> Received { get; }
 
@@ -38,6 +42,16 @@ internal sealed class InboundTelemetry : IDisposable
 
     public void RecordHandled(string mailbox, string? route, string outcome) =>
         Handled.Add(1, Mailbox(mailbox), new("mailing.route", route), new("outcome", outcome));
+
+    private IEnumerable<Measurement<int>> ObserveConnections()
+    {
+        foreach (var status in Mailboxes?.Invoke() ?? [])
+        {
+            // Nothing to say before the first pass ended.
+            if (status.IsUp is { } up)
+                yield return new Measurement<int>(up ? 1 : 0, Mailbox(status.Mailbox));
+        }
+    }
 
     public void Dispose()
     {
