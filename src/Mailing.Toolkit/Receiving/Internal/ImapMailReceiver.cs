@@ -15,9 +15,10 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// Receives over IMAP. The position in the work folder (<see cref="ImapReceiverOptions.ClaimFolder"/> when set,
 /// else <see cref="ImapReceiverOptions.Folder"/>) is UIDVALIDITY plus the highest UID up to which every message was
 /// handled, with UIDs handled out of order kept aside until the gap closes (see <see cref="ImapPosition"/>).
-/// One connection fetches and acknowledges, handed to one caller at a time by a semaphore and re-opened with backoff
-/// when it drops; a second connection, used only by <see cref="WaitForArrivalAsync"/>, sits in IDLE on the arrival
-/// folder, so acknowledgements never wait for an IDLE to end.
+/// Up to three connections, each a <see cref="Session"/> (one operation at a time, re-opened with backoff when it
+/// drops) or the IDLE connection: the reader searches, claims and fetches; the writer applies acknowledgements, so
+/// the server stores flags and moves messages while the reader fetches the next batch; the third, used only by
+/// <see cref="WaitForArrivalAsync"/>, sits in IDLE on the arrival folder, so nothing waits for an IDLE to end.
 /// </summary>
 internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IAsyncDisposable, IDisposable
 {
@@ -39,12 +40,12 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private readonly string? claimFolder;
     private readonly string workFolder;
     private readonly string claimKeyword;
-    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Session reader;
+    private readonly Session writer;
     private readonly SemaphoreSlim passGate = new(1, 1);
     private readonly SemaphoreSlim idleGate = new(1, 1);
-    private readonly AcknowledgementBatcher<Acknowledgement> acknowledgements;
-    private ImapClient? client;
-    private ImapFolder? selected;
+    private readonly GroupCommit<Acknowledgement> acknowledgements;
+    private readonly GroupCommit<ImapMail> positions;
     private ImapClient? idleClient;
     private ImapFolder? idleFolder;
     private int idleFailures;
@@ -69,7 +70,10 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         workFolder = options.WorkFolder;
         claimKeyword = ClaimKeywordPrefix + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(workFolder)), 0, 6);
         stateKey = string.IsNullOrWhiteSpace(options.StateKey) ? $"imap://{imap.UserName}@{imap.Server}/{workFolder}" : options.StateKey;
+        reader = new Session(this);
+        writer = new Session(this);
         acknowledgements = new(ApplyAsync, options.BatchSize);
+        positions = new(RecordAsync, maxBatch: 10_000);
         if (!storeIsDurable)
             ImapReceiverLog.StateNotDurable(logger, stateKey);
     }
@@ -129,7 +133,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     /// <c>UID EXPUNGE</c>) over all their UIDs, and the position is written once per set. The task completes when the
     /// message's disposition was applied and its position recorded.
     /// </remarks>
-    public Task AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken = default)
+    public async Task AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mail);
         ArgumentNullException.ThrowIfNull(disposition);
@@ -137,16 +141,40 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             throw new ArgumentException("The message was not received by this IMAP receiver.", nameof(mail));
         if (disposition.Kind == MailDispositionKind.Move)
             FolderNames.Check(disposition.Folder!, nameof(disposition));
-        return acknowledgements.SubmitAsync(new Acknowledgement(imapMail, disposition), cancellationToken);
+
+        // Two group commits in a row: the disposition on the writer connection, then the position. While one set's
+        // position is written, the next set's command is already on the wire.
+        var acknowledgement = new Acknowledgement(imapMail, disposition);
+        await acknowledgements.SubmitAsync(acknowledgement, cancellationToken).ConfigureAwait(false);
+        if (!acknowledgement.Applied)
+            return;
+        await positions.SubmitAsync(imapMail, cancellationToken).ConfigureAwait(false);
+        ImapReceiverLog.Acknowledged(logger, mail.Id, disposition.Kind);
     }
 
-    /// <summary>Applies one set of acknowledgements: one command per disposition (and target folder), then one position update.</summary>
-    private async Task ApplyAsync(IReadOnlyList<AcknowledgementBatcher<Acknowledgement>.Pending> batch, CancellationToken cancellationToken)
+    /// <summary>Records one set of acknowledged messages in the position: one state update (one file write).</summary>
+    private async Task RecordAsync(IReadOnlyList<GroupCommit<ImapMail>.Pending> batch, CancellationToken cancellationToken)
     {
-        var (validity, applied) = await RunAsync(async (imap, ct) =>
+        var now = timeProvider.GetUtcNow();
+        var snapshot = known;
+        foreach (var set in batch.GroupBy(p => p.Item.UidValidity))
         {
-            var source = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
-            var done = new List<AcknowledgementBatcher<Acknowledgement>.Pending>(batch.Count);
+            var uids = set.Select(p => p.Item.Uid).ToList();
+            await store.UpdateAsync(stateKey, state => ImapPosition.RecordHandled(state, set.Key, uids, snapshot, now), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Applies one set of acknowledgements on the writer connection: one command per disposition (and target folder).</summary>
+    private async Task ApplyAsync(IReadOnlyList<GroupCommit<Acknowledgement>.Pending> batch, CancellationToken cancellationToken)
+    {
+        var applied = await writer.RunAsync(async (imap, session, ct) =>
+        {
+            var source = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
+            // This connection only acknowledges: the reader's SELECT at each pass sees a new UIDVALIDITY first, and
+            // messages received under it make this connection select again.
+            if (batch.Any(p => p.Item.Mail.UidValidity != source.UidValidity))
+                source = await session.SelectAsync(workFolder, fresh: true, ct).ConfigureAwait(false);
+            var done = new List<GroupCommit<Acknowledgement>.Pending>(batch.Count);
             foreach (var pending in batch)
             {
                 if (pending.Item.Mail.UidValidity != source.UidValidity)
@@ -174,17 +202,11 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 done.AddRange(set);
             }
 
-            return (source.UidValidity, done);
+            return done;
         }, cancellationToken).ConfigureAwait(false);
 
-        if (applied.Count == 0)
-            return;
-        var now = timeProvider.GetUtcNow();
-        var snapshot = known;
-        var uidsHandled = applied.Select(p => p.Item.Mail.Uid).ToList();
-        await store.UpdateAsync(stateKey, state => ImapPosition.RecordHandled(state, validity, uidsHandled, snapshot, now), cancellationToken).ConfigureAwait(false);
         foreach (var pending in applied)
-            ImapReceiverLog.Acknowledged(logger, pending.Item.Mail.Id, pending.Item.Disposition.Kind);
+            pending.Item.Applied = true;
     }
 
     private async Task ApplyDispositionAsync(ImapClient imap, ImapFolder source, MailDisposition disposition, IList<UniqueId> uids, CancellationToken cancellationToken)
@@ -247,39 +269,17 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     public async ValueTask DisposeAsync()
     {
-        await gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            selected = null;
-            if (client is { IsConnected: true })
-            {
-                try
-                {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), timeProvider);
-                    await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (IsConnectionFailure(ex, CancellationToken.None) || ex is ImapCommandException or OperationCanceledException)
-                {
-                    // Logging out is a courtesy; the server drops the session anyway.
-                }
-            }
-
-            client?.Dispose();
-            client = null;
-        }
-        finally
-        {
-            gate.Release();
-        }
-
+        await reader.DisposeAsync().ConfigureAwait(false);
+        await writer.DisposeAsync().ConfigureAwait(false);
         // An IDLE in progress ends with its wait; the connection is simply closed.
         DropIdle();
     }
 
-    /// <summary>Closes both connections without logging out (a container disposed synchronously).</summary>
+    /// <summary>Closes every connection without logging out (a container disposed synchronously).</summary>
     public void Dispose()
     {
-        Drop();
+        reader.Dispose();
+        writer.Dispose();
         DropIdle();
     }
 
@@ -291,7 +291,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     /// carrying our keyword but still in the arrival folder (a crash between store and move) are moved first.
     /// </summary>
     private Task<int> ClaimAsync(string claim, CancellationToken cancellationToken) =>
-        RunAsync(async (imap, ct) =>
+        reader.RunAsync(async (imap, session, ct) =>
         {
             if (!imap.Capabilities.HasFlag(ImapCapabilities.Move) || !imap.Capabilities.HasFlag(ImapCapabilities.CondStore))
             {
@@ -302,7 +302,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             var (target, created) = await ImapMailboxManager.EnsureFolderAsync(imap, claim, ct).ConfigureAwait(false);
             if (created)
                 ImapReceiverLog.FolderCreated(logger, claim);
-            var source = await SelectAsync(imap, folder, fresh: true, ct).ConfigureAwait(false);
+            var source = await session.SelectAsync(folder, fresh: true, ct).ConfigureAwait(false);
             Interlocked.Exchange(ref passUidNext, source.UidNext?.Id ?? 0);
             if (source.Count == 0)
                 return 0;
@@ -316,7 +316,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 var window = candidates.OrderBy(uid => uid.Id).Take(options.BatchSize * 4).ToList();
                 if (window.Count == 0)
                     return 0;
-                var summaries = await source.FetchAsync(window, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false);
+                var summaries = Requested(await source.FetchAsync(window, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false), window);
                 var free = summaries
                     .Where(s => s.Keywords?.Any(k => k.StartsWith(ClaimKeywordPrefix, StringComparison.OrdinalIgnoreCase)) != true)
                     .OrderBy(s => s.UniqueId.Id)
@@ -356,11 +356,11 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>Opens the work folder, resyncs when needed, tidies the position and returns the UIDs still to hand, oldest first.</summary>
     private Task<(uint Validity, List<uint> Pending)> FindPendingAsync(CancellationToken cancellationToken) =>
-        RunAsync(async (imap, ct) =>
+        reader.RunAsync(async (imap, session, ct) =>
         {
             // SELECT again at each pass: it reports UIDVALIDITY and UIDNEXT afresh, and some servers (Dovecot) do not
             // show a selected session messages that arrived since its last sync to a UID SEARCH.
-            var work = await SelectAsync(imap, workFolder, fresh: true, ct).ConfigureAwait(false);
+            var work = await session.SelectAsync(workFolder, fresh: true, ct).ConfigureAwait(false);
             if (claimFolder is null)
                 Interlocked.Exchange(ref passUidNext, work.UidNext?.Id ?? 0);
             var validity = work.UidValidity;
@@ -400,13 +400,13 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>Fetches sizes, dates and (up to the prefetch limit) bodies of one batch; null when UIDVALIDITY changed.</summary>
     private Task<List<ImapMail>?> FetchAsync(uint validity, uint[] batch, CancellationToken cancellationToken) =>
-        RunAsync(async (imap, ct) =>
+        reader.RunAsync(async (imap, session, ct) =>
         {
-            var work = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
+            var work = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
             if (work.UidValidity != validity)
                 return null;
             var ids = batch.Select(uid => new UniqueId(validity, uid)).ToList();
-            var summaries = await work.FetchAsync(ids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.Flags), ct).ConfigureAwait(false);
+            var summaries = Requested(await work.FetchAsync(ids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.Flags), ct).ConfigureAwait(false), ids);
             var small = summaries
                 .Where(s => s.Flags?.HasFlag(MessageFlags.Deleted) != true && (s.Size ?? 0) <= options.MaxPrefetchSize)
                 .Select(s => s.UniqueId)
@@ -446,15 +446,25 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 .ToList();
         }, cancellationToken);
 
+    /// <summary>
+    /// The summaries of the messages asked for. The server also reports flag changes other sessions made meanwhile
+    /// (the writer connection marking messages seen, another instance claiming), as FETCH responses without a UID.
+    /// </summary>
+    private static List<IMessageSummary> Requested(IList<IMessageSummary> summaries, IList<UniqueId> requested)
+    {
+        var wanted = requested.Select(uid => uid.Id).ToHashSet();
+        return summaries.Where(s => s.UniqueId.IsValid && wanted.Contains(s.UniqueId.Id)).ToList();
+    }
+
     /// <summary>Streams a large body into a temporary file, one BODY.PEEK[]&lt;offset.count&gt; chunk at a time.</summary>
     private async Task<Stream> DownloadAsync(ImapMail mail, CancellationToken cancellationToken)
     {
         var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await RunAsync(async (imap, ct) =>
+            await reader.RunAsync(async (imap, session, ct) =>
             {
-                var work = await SelectAsync(imap, workFolder, fresh: false, ct).ConfigureAwait(false);
+                var work = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
                 if (work.UidValidity != mail.UidValidity)
                     throw new MessageNotFoundException($"Message {mail.Id} is no longer in '{workFolder}': its UIDVALIDITY changed.");
                 file.SetLength(0);
@@ -553,68 +563,6 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         idleClient = null;
     }
 
-    /// <summary>Runs one operation on the fetching connection, alone; (re)connects with backoff when it dropped and runs it again.</summary>
-    private async Task<T> RunAsync<T>(Func<ImapClient, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
-    {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            for (var failures = 0; ;)
-            {
-                try
-                {
-                    if (client is not { IsConnected: true, IsAuthenticated: true })
-                    {
-                        Drop();
-                        if (failures > 0)
-                            await Task.Delay(Backoff(failures), timeProvider, cancellationToken).ConfigureAwait(false);
-                        client = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
-                    // Every operation here can run twice safely: searches, fetches, flag stores, UID MOVE and UID EXPUNGE
-                    // of messages that are already gone do nothing.
-                    return await action(client, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // A command cut off halfway leaves the session in an unknown state.
-                    Drop();
-                    throw;
-                }
-                catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken) || (ex is ImapCommandException && client is not { IsConnected: true }))
-                {
-                    Drop();
-                    failures++;
-                    ImapReceiverLog.ConnectionLost(logger, connector.Server, ex.GetType().Name, failures, options.MaxConnectAttempts);
-                    if (failures >= options.MaxConnectAttempts)
-                        throw new IOException($"The IMAP connection to {connector.Server} failed {failures} times in a row; giving up this operation.", ex);
-                }
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    /// <summary>Selects a folder for reading and writing unless it is selected already (and <paramref name="fresh"/> is false).</summary>
-    private async Task<ImapFolder> SelectAsync(ImapClient imap, string path, bool fresh, CancellationToken cancellationToken)
-    {
-        if (!fresh && selected is { IsOpen: true, Access: FolderAccess.ReadWrite } current && string.Equals(FolderNames.FromServer(current), path, StringComparison.Ordinal))
-            return current;
-        var target = await ImapMailboxManager.GetFolderAsync(imap, path, cancellationToken).ConfigureAwait(false);
-        await target.OpenAsync(FolderAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
-        selected = target;
-        return target;
-    }
-
-    private void Drop()
-    {
-        selected = null;
-        client?.Dispose();
-        client = null;
-    }
-
     private TimeSpan Backoff(int failures)
     {
         var exponential = options.ReconnectBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
@@ -633,7 +581,117 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             _ => false,
         };
 
-    private sealed record Acknowledgement(ImapMail Mail, MailDisposition Disposition);
+    /// <summary>
+    /// One IMAP connection of the receiver, handed to one operation at a time by a semaphore (so "ImapClient is busy"
+    /// cannot happen), connected on first use and re-opened with backoff when it drops.
+    /// </summary>
+    private sealed class Session(ImapMailReceiver receiver) : IAsyncDisposable, IDisposable
+    {
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private ImapClient? client;
+        private ImapFolder? selected;
+
+        /// <summary>Runs <paramref name="action"/> alone on this connection; (re)connects with backoff when it dropped and runs it again.</summary>
+        public async Task<T> RunAsync<T>(Func<ImapClient, Session, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+        {
+            var options = receiver.options;
+            var server = receiver.connector.Server;
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                for (var failures = 0; ;)
+                {
+                    try
+                    {
+                        if (client is not { IsConnected: true, IsAuthenticated: true })
+                        {
+                            Drop();
+                            if (failures > 0)
+                                await Task.Delay(receiver.Backoff(failures), receiver.timeProvider, cancellationToken).ConfigureAwait(false);
+                            client = await receiver.connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        // Every operation here can run twice safely: searches, fetches, flag stores, UID MOVE and UID
+                        // EXPUNGE of messages that are already gone do nothing.
+                        return await action(client, this, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // A command cut off halfway leaves the session in an unknown state.
+                        Drop();
+                        throw;
+                    }
+                    catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken) || (ex is ImapCommandException && client is not { IsConnected: true }))
+                    {
+                        Drop();
+                        failures++;
+                        ImapReceiverLog.ConnectionLost(receiver.logger, server, ex.GetType().Name, failures, options.MaxConnectAttempts);
+                        if (failures >= options.MaxConnectAttempts)
+                            throw new IOException($"The IMAP connection to {server} failed {failures} times in a row; giving up this operation.", ex);
+                    }
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        /// <summary>Selects a folder for reading and writing unless it is selected already (and <paramref name="fresh"/> is false).</summary>
+        public async Task<ImapFolder> SelectAsync(string path, bool fresh, CancellationToken cancellationToken)
+        {
+            if (!fresh && selected is { IsOpen: true, Access: FolderAccess.ReadWrite } current && string.Equals(FolderNames.FromServer(current), path, StringComparison.Ordinal))
+                return current;
+            var target = await ImapMailboxManager.GetFolderAsync(client!, path, cancellationToken).ConfigureAwait(false);
+            await target.OpenAsync(FolderAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
+            selected = target;
+            return target;
+        }
+
+        /// <summary>Logs out, politely and briefly, and closes the connection.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                selected = null;
+                if (client is { IsConnected: true })
+                {
+                    try
+                    {
+                        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), receiver.timeProvider);
+                        await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsConnectionFailure(ex, CancellationToken.None) || ex is ImapCommandException or OperationCanceledException)
+                    {
+                        // Logging out is a courtesy; the server drops the session anyway.
+                    }
+                }
+
+                Drop();
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        /// <summary>Closes the connection without logging out.</summary>
+        public void Dispose() => Drop();
+
+        private void Drop()
+        {
+            selected = null;
+            client?.Dispose();
+            client = null;
+        }
+    }
+
+    private sealed record Acknowledgement(ImapMail Mail, MailDisposition Disposition)
+    {
+        /// <summary>Set when the disposition was applied; false for a message of a UIDVALIDITY that is gone.</summary>
+        public bool Applied { get; set; }
+    }
 
     private sealed class ImapMail(ImapMailReceiver receiver, uint uidValidity, uint uid, byte[]? body) : ReceivedMail
     {

@@ -1,9 +1,9 @@
 namespace Mailing.Toolkit.Receiving.Internal;
 
 /// <summary>
-/// Group commit for acknowledgements. Each caller queues its item and waits; whichever caller holds the flush lock
-/// applies everything queued so far (up to a limit) in one go, so acknowledgements that arrive while one set is on
-/// the wire travel together in the next set. A lone caller is flushed at once: there is no timer and no added delay.
+/// Group commit (of acknowledgements, of position writes). Each caller queues its item and waits; whichever caller
+/// holds the flush lock applies everything queued so far (up to a limit) in one go, so items that arrive while one set
+/// is being applied travel together in the next set. A lone caller is flushed at once: no timer, no added delay.
 /// </summary>
 /// <remarks>
 /// A caller's task completes when its item was applied, or faults with the error its set (or its part of the set,
@@ -11,7 +11,7 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// cancelled while its own set is being applied gives the rest of that set back to the queue for the next flush.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim holds no unmanaged resource unless its AvailableWaitHandle is used, which this one's never is; disposing it under a waiting caller would only fail that caller.")]
-internal sealed class AcknowledgementBatcher<T>
+internal sealed class GroupCommit<T>
 {
     private readonly Func<IReadOnlyList<Pending>, CancellationToken, Task> apply;
     private readonly int maxBatch;
@@ -20,7 +20,7 @@ internal sealed class AcknowledgementBatcher<T>
 
     /// <param name="apply">Applies one set; entries it neither completes nor fails count as applied when it returns.</param>
     /// <param name="maxBatch">The most items applied together.</param>
-    public AcknowledgementBatcher(Func<IReadOnlyList<Pending>, CancellationToken, Task> apply, int maxBatch)
+    public GroupCommit(Func<IReadOnlyList<Pending>, CancellationToken, Task> apply, int maxBatch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         this.apply = apply;

@@ -2,7 +2,7 @@ using Mailing.Toolkit.Receiving.Internal;
 
 namespace Mailing.Toolkit.Tests.Receiving;
 
-public sealed class AcknowledgementBatcherTests
+public sealed class GroupCommitTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -10,7 +10,7 @@ public sealed class AcknowledgementBatcherTests
     public async Task ALoneCaller_IsAppliedAtOnceInASetOfOne()
     {
         var recorder = new Recorder();
-        var batcher = new AcknowledgementBatcher<int>(recorder.ApplyAsync, maxBatch: 10);
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 10);
 
         await batcher.SubmitAsync(1, CancellationToken.None).WaitAsync(Wait);
 
@@ -21,7 +21,7 @@ public sealed class AcknowledgementBatcherTests
     public async Task CallersArrivingWhileASetIsApplied_TravelTogetherInTheNextSet()
     {
         var recorder = new Recorder { Block = true };
-        var batcher = new AcknowledgementBatcher<int>(recorder.ApplyAsync, maxBatch: 10);
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 10);
 
         var first = batcher.SubmitAsync(1, CancellationToken.None);
         await recorder.Entered.WaitAsync(1, Wait);
@@ -37,7 +37,7 @@ public sealed class AcknowledgementBatcherTests
     public async Task ASetNeverExceedsMaxBatch()
     {
         var recorder = new Recorder { Block = true };
-        var batcher = new AcknowledgementBatcher<int>(recorder.ApplyAsync, maxBatch: 2);
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 2);
 
         var first = batcher.SubmitAsync(0, CancellationToken.None);
         await recorder.Entered.WaitAsync(1, Wait);
@@ -54,7 +54,7 @@ public sealed class AcknowledgementBatcherTests
     {
         var error = new IOException("connection lost");
         var recorder = new Recorder { Block = true, Error = error };
-        var batcher = new AcknowledgementBatcher<int>(recorder.ApplyAsync, maxBatch: 10);
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 10);
 
         var first = batcher.SubmitAsync(1, CancellationToken.None);
         await recorder.Entered.WaitAsync(1, Wait);
@@ -71,7 +71,7 @@ public sealed class AcknowledgementBatcherTests
     [Fact]
     public async Task AnItemFailedAlone_FailsOnlyItsCaller()
     {
-        var batcher = new AcknowledgementBatcher<int>(
+        var batcher = new GroupCommit<int>(
             (set, _) =>
             {
                 foreach (var pending in set.Where(p => p.Item % 2 == 0))
@@ -89,7 +89,7 @@ public sealed class AcknowledgementBatcherTests
     public async Task ACallerCancelledWhileWaiting_IsTakenOutOfTheQueueAndNeverApplied()
     {
         var recorder = new Recorder { Block = true };
-        var batcher = new AcknowledgementBatcher<int>(recorder.ApplyAsync, maxBatch: 10);
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 10);
         using var cancel = new CancellationTokenSource();
 
         var first = batcher.SubmitAsync(1, CancellationToken.None);
@@ -109,7 +109,7 @@ public sealed class AcknowledgementBatcherTests
     public async Task AFlusherCancelledMidSet_GivesTheOthersBackAndTheNextFlushAppliesThem()
     {
         var recorder = new Recorder { Block = true };
-        var batcher = new AcknowledgementBatcher<int>(recorder.ApplyAsync, maxBatch: 10);
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 10);
         using var cancel = new CancellationTokenSource();
 
         // 1 is applied (blocked); 2 (cancellable) and 3 queue behind it; 2 gets the lock first and flushes [2, 3].
@@ -151,7 +151,7 @@ public sealed class AcknowledgementBatcherTests
             }
         }
 
-        public async Task ApplyAsync(IReadOnlyList<AcknowledgementBatcher<int>.Pending> set, CancellationToken cancellationToken)
+        public async Task ApplyAsync(IReadOnlyList<GroupCommit<int>.Pending> set, CancellationToken cancellationToken)
         {
             Task wait;
             lock (sync)
