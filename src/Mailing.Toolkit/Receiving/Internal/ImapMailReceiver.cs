@@ -15,10 +15,10 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// Receives over IMAP. The position in the work folder (<see cref="ImapReceiverOptions.ClaimFolder"/> when set,
 /// else <see cref="ImapReceiverOptions.Folder"/>) is UIDVALIDITY plus the highest UID up to which every message was
 /// handled, with UIDs handled out of order kept aside until the gap closes (see <see cref="ImapPosition"/>).
-/// Up to three connections, each a <see cref="Session"/> (one operation at a time, re-opened with backoff when it
-/// drops) or the IDLE connection: the reader searches, claims and fetches; the writer applies acknowledgements, so
-/// the server stores flags and moves messages while the reader fetches the next batch; the third, used only by
-/// <see cref="WaitForArrivalAsync"/>, sits in IDLE on the arrival folder, so nothing waits for an IDLE to end.
+/// One connection (a <see cref="Session"/>: one operation at a time, re-opened with backoff when it drops) searches,
+/// claims, fetches and acknowledges; a second one, used only by <see cref="WaitForArrivalAsync"/>, sits in IDLE on the
+/// arrival folder, so acknowledgements never wait for an IDLE to end. (A separate connection for acknowledgements was
+/// measured and gained nothing: the fetching session then receives a flag-change notice for every message marked.)
 /// </summary>
 internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IAsyncDisposable, IDisposable
 {
@@ -40,8 +40,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private readonly string? claimFolder;
     private readonly string workFolder;
     private readonly string claimKeyword;
-    private readonly Session reader;
-    private readonly Session writer;
+    private readonly Session connection;
     private readonly SemaphoreSlim passGate = new(1, 1);
     private readonly SemaphoreSlim idleGate = new(1, 1);
     private readonly GroupCommit<Acknowledgement> acknowledgements;
@@ -70,8 +69,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         workFolder = options.WorkFolder;
         claimKeyword = ClaimKeywordPrefix + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(workFolder)), 0, 6);
         stateKey = string.IsNullOrWhiteSpace(options.StateKey) ? $"imap://{imap.UserName}@{imap.Server}/{workFolder}" : options.StateKey;
-        reader = new Session(this);
-        writer = new Session(this);
+        connection = new Session(this);
         acknowledgements = new(ApplyAsync, options.BatchSize);
         positions = new(RecordAsync, maxBatch: 10_000);
         if (!storeIsDurable)
@@ -142,8 +140,8 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         if (disposition.Kind == MailDispositionKind.Move)
             FolderNames.Check(disposition.Folder!, nameof(disposition));
 
-        // Two group commits in a row: the disposition on the writer connection, then the position. While one set's
-        // position is written, the next set's command is already on the wire.
+        // Two group commits in a row: the disposition, then the position. While one set's position is written (a
+        // state file: write, fsync, rename), the next set's command is already on the wire.
         var acknowledgement = new Acknowledgement(imapMail, disposition);
         await acknowledgements.SubmitAsync(acknowledgement, cancellationToken).ConfigureAwait(false);
         if (!acknowledgement.Applied)
@@ -164,16 +162,12 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         }
     }
 
-    /// <summary>Applies one set of acknowledgements on the writer connection: one command per disposition (and target folder).</summary>
+    /// <summary>Applies one set of acknowledgements: one command per disposition (and target folder).</summary>
     private async Task ApplyAsync(IReadOnlyList<GroupCommit<Acknowledgement>.Pending> batch, CancellationToken cancellationToken)
     {
-        var applied = await writer.RunAsync(async (imap, session, ct) =>
+        var applied = await connection.RunAsync(async (imap, session, ct) =>
         {
             var source = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
-            // This connection only acknowledges: the reader's SELECT at each pass sees a new UIDVALIDITY first, and
-            // messages received under it make this connection select again.
-            if (batch.Any(p => p.Item.Mail.UidValidity != source.UidValidity))
-                source = await session.SelectAsync(workFolder, fresh: true, ct).ConfigureAwait(false);
             var done = new List<GroupCommit<Acknowledgement>.Pending>(batch.Count);
             foreach (var pending in batch)
             {
@@ -269,8 +263,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     public async ValueTask DisposeAsync()
     {
-        await reader.DisposeAsync().ConfigureAwait(false);
-        await writer.DisposeAsync().ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
         // An IDLE in progress ends with its wait; the connection is simply closed.
         DropIdle();
     }
@@ -278,8 +271,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     /// <summary>Closes every connection without logging out (a container disposed synchronously).</summary>
     public void Dispose()
     {
-        reader.Dispose();
-        writer.Dispose();
+        connection.Dispose();
         DropIdle();
     }
 
@@ -291,7 +283,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     /// carrying our keyword but still in the arrival folder (a crash between store and move) are moved first.
     /// </summary>
     private Task<int> ClaimAsync(string claim, CancellationToken cancellationToken) =>
-        reader.RunAsync(async (imap, session, ct) =>
+        connection.RunAsync(async (imap, session, ct) =>
         {
             if (!imap.Capabilities.HasFlag(ImapCapabilities.Move) || !imap.Capabilities.HasFlag(ImapCapabilities.CondStore))
             {
@@ -356,7 +348,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>Opens the work folder, resyncs when needed, tidies the position and returns the UIDs still to hand, oldest first.</summary>
     private Task<(uint Validity, List<uint> Pending)> FindPendingAsync(CancellationToken cancellationToken) =>
-        reader.RunAsync(async (imap, session, ct) =>
+        connection.RunAsync(async (imap, session, ct) =>
         {
             // SELECT again at each pass: it reports UIDVALIDITY and UIDNEXT afresh, and some servers (Dovecot) do not
             // show a selected session messages that arrived since its last sync to a UID SEARCH.
@@ -400,7 +392,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>Fetches sizes, dates and (up to the prefetch limit) bodies of one batch; null when UIDVALIDITY changed.</summary>
     private Task<List<ImapMail>?> FetchAsync(uint validity, uint[] batch, CancellationToken cancellationToken) =>
-        reader.RunAsync(async (imap, session, ct) =>
+        connection.RunAsync(async (imap, session, ct) =>
         {
             var work = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
             if (work.UidValidity != validity)
@@ -448,7 +440,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>
     /// The summaries of the messages asked for. The server also reports flag changes other sessions made meanwhile
-    /// (the writer connection marking messages seen, another instance claiming), as FETCH responses without a UID.
+    /// (another instance claiming, a person reading), as FETCH responses without a UID.
     /// </summary>
     private static List<IMessageSummary> Requested(IList<IMessageSummary> summaries, IList<UniqueId> requested)
     {
@@ -462,7 +454,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await reader.RunAsync(async (imap, session, ct) =>
+            await connection.RunAsync(async (imap, session, ct) =>
             {
                 var work = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
                 if (work.UidValidity != mail.UidValidity)
