@@ -19,8 +19,11 @@ public sealed class ImapReceiverOptions
     /// </summary>
     public string? ClaimFolder { get; set; }
 
-    /// <summary>Messages fetched per round trip (one UID FETCH for sizes and dates, one for the bodies).</summary>
-    public int BatchSize { get; set; } = 100;
+    /// <summary>
+    /// Messages fetched per round trip (one UID FETCH for sizes and dates, one for the bodies, up to 32 MiB of bodies
+    /// per batch; the rest are streamed when opened) and the most acknowledged by one command.
+    /// </summary>
+    public int BatchSize { get; set; } = 500;
 
     /// <summary>
     /// Bodies up to this size in bytes are fetched with their batch and kept in memory; larger ones are fetched when

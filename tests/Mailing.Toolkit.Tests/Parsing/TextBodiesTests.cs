@@ -53,6 +53,8 @@ public sealed class TextBodiesTests
     [InlineData("one\r\ntwo\r\n")]
     [InlineData("cr\r\r\nlone\rcr\nlf\n\r\nend\r")]
     [InlineData("unix\nonly\n")]
+    [InlineData("unix\nthen a bare cr at the end\r")]
+    [InlineData("no newline at all\r")]
     public void LineEndings_AreConvertedAsMimeKitConvertsThem(string body)
     {
         var raw = Encoding.ASCII.GetBytes("From: a@example.test\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body);
@@ -60,6 +62,16 @@ public sealed class TextBodiesTests
 
         Assert.True(TextBodies.TryDecodeInPlace(part, out var text));
         Assert.Equal(part.Text, text);
+    }
+
+    [Fact]
+    public void HtmlWithoutACharset_IsLeftToMimeKit_WhichReadsTheMetaTag()
+    {
+        var raw = Encoding.ASCII.GetBytes("From: a@example.test\r\nContent-Type: text/html\r\n\r\n<html><head><meta charset=\"iso-2022-jp\"></head><body>\u001b$B$3$s$K$A$O\u001b(B</body></html>\r\n");
+        var part = Assert.Single(TextParts(raw));
+
+        Assert.False(TextBodies.TryDecodeInPlace(part, out _));
+        Assert.Equal(part.Text, TextBodies.Decode(part));
     }
 
     [Fact]

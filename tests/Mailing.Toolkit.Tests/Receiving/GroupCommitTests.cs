@@ -128,6 +128,30 @@ public sealed class GroupCommitTests
         Assert.Equal([[1], [2, 3], [3]], recorder.Sets);
     }
 
+    [Fact]
+    public async Task ACallerCancelledWhileAnotherSetHoldsItsItem_ThrowsButTheItemIsAppliedAndTheLockStaysUsable()
+    {
+        var recorder = new Recorder { Block = true };
+        var batcher = new GroupCommit<int>(recorder.ApplyAsync, maxBatch: 10);
+        using var cancel = new CancellationTokenSource();
+
+        // 1 is applied alone (blocked); 2 (cancellable) and 3 queue; 3's caller flushes [2, 3] (blocked too).
+        var first = batcher.SubmitAsync(1, CancellationToken.None);
+        await recorder.Entered.WaitAsync(1, Wait);
+        var third = batcher.SubmitAsync(3, CancellationToken.None);
+        var second = batcher.SubmitAsync(2, cancel.Token);
+        recorder.Unblock();
+        await recorder.Entered.WaitAsync(2, Wait);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.WaitAsync(Wait));
+        recorder.Block = false;
+        recorder.Unblock();
+        await Task.WhenAll(first, third).WaitAsync(Wait);
+        await batcher.SubmitAsync(4, CancellationToken.None).WaitAsync(Wait);
+
+        Assert.Equal([[1], [3, 2], [4]], recorder.Sets);
+    }
+
     /// <summary>Records each set; while <see cref="Block"/> is on, a set waits for <see cref="Unblock"/> (or its caller's cancellation).</summary>
     private sealed class Recorder
     {

@@ -20,6 +20,10 @@ internal static class TextBodies
     public static bool TryDecodeInPlace(TextPart part, out string text)
     {
         text = string.Empty;
+        // MimeKit gives text the platform's line endings (CRLF on Windows); this path produces LF only. And an HTML
+        // part without a charset parameter may name one in a <meta> tag, which MimeKit honours.
+        if (FormatOptions.Default.NewLineFormat != NewLineFormat.Unix || (part.IsHtml && part.ContentType.Charset is null))
+            return false;
         if (part.Content is not { } content || !TrySlice(content, out var bytes))
             return false;
         // UTF-8 as declared, or assumed when nothing is declared (MimeKit tries UTF-8 first too); ASCII bytes also
@@ -29,9 +33,7 @@ internal static class TextBodies
             return false;
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) || !Utf8.IsValid(bytes))
             return false;
-        text = content.NewLineFormat is NewLineFormat.Dos or NewLineFormat.Mixed && bytes.Contains((byte)'\r')
-            ? DecodeDos2Unix(bytes)
-            : Encoding.UTF8.GetString(bytes);
+        text = bytes.Contains((byte)'\r') ? DecodeDos2Unix(bytes) : Encoding.UTF8.GetString(bytes);
         return true;
     }
 

@@ -36,15 +36,23 @@ internal sealed class GroupCommit<T>
 
         while (!mine.IsCompleted)
         {
+            // Waiting for the lock also ends when another caller's set completes this item.
+            var locked = flushLock.WaitAsync(cancellationToken);
             try
             {
-                await flushLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAny(locked, mine.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                lock (queue)
-                    queue.Remove(mine);
+                Abandon(mine, locked);
                 throw;
+            }
+
+            if (!locked.IsCompletedSuccessfully)
+            {
+                // Done by someone else's set: the lock, should it come, is not ours to hold.
+                ReleaseWhenAcquired(locked);
+                break;
             }
 
             try
@@ -60,6 +68,22 @@ internal sealed class GroupCommit<T>
 
         await mine.Task.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The caller gave up: its item leaves the queue when it is still there; when another caller's set holds it, it
+    /// is applied anyway (harmless: applying an acknowledgement twice changes nothing) and its outcome is observed.
+    /// </summary>
+    private void Abandon(Pending mine, Task locked)
+    {
+        lock (queue)
+            queue.Remove(mine);
+        mine.Observe();
+        ReleaseWhenAcquired(locked);
+    }
+
+    private void ReleaseWhenAcquired(Task locked) =>
+        locked.ContinueWith(static (t, state) => ((SemaphoreSlim)state!).Release(), flushLock, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
 
     private async Task FlushAsync(Pending mine, CancellationToken cancellationToken)
     {
@@ -88,6 +112,7 @@ internal sealed class GroupCommit<T>
             }
 
             mine.Cancel(cancellationToken);
+            mine.Observe();
             throw;
         }
         catch (Exception ex)
@@ -114,5 +139,9 @@ internal sealed class GroupCommit<T>
         internal void Succeed() => completion.TrySetResult();
 
         internal void Cancel(CancellationToken cancellationToken) => completion.TrySetCanceled(cancellationToken);
+
+        /// <summary>Marks a failure nobody will await as seen, so it is not reported as an unobserved task exception.</summary>
+        internal void Observe() =>
+            completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }

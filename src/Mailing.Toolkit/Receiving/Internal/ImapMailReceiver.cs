@@ -24,6 +24,12 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 {
     private const int ChunkSize = 1024 * 1024;
 
+    /// <summary>
+    /// The most body bytes one batch fetches up front. With the fetch ahead, about two batches (plus the messages
+    /// waiting for their acknowledgement) are in memory, whatever <see cref="ImapReceiverOptions.BatchSize"/> is.
+    /// </summary>
+    private const long MaxPrefetchBytesPerBatch = 32L * 1024 * 1024;
+
     /// <summary>Claim attempts in a row that another instance won entirely, before a pass stops claiming.</summary>
     private const int MaxLostClaims = 20;
 
@@ -184,16 +190,31 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 try
                 {
                     await ApplyDispositionAsync(imap, source, set.Key, uids, ct).ConfigureAwait(false);
+                    done.AddRange(set);
+                }
+                catch (ImapCommandException) when (imap.IsConnected && uids.Count > 1)
+                {
+                    // The server refused the set, perhaps for one message someone else expunged meanwhile (and may have
+                    // applied it to the rest): one message at a time, so only the ones it refuses alone fail.
+                    foreach (var pending in set)
+                    {
+                        try
+                        {
+                            await ApplyDispositionAsync(imap, source, set.Key, [new UniqueId(source.UidValidity, pending.Item.Mail.Uid)], ct).ConfigureAwait(false);
+                            done.Add(pending);
+                        }
+                        catch (ImapCommandException ex) when (imap.IsConnected)
+                        {
+                            pending.Fail(ex);
+                        }
+                    }
                 }
                 catch (ImapCommandException ex) when (imap.IsConnected)
                 {
-                    // The server refused this set (a target folder it will not create, a quota): only its messages fail.
+                    // The server refused this message (a target folder it will not create, a quota).
                     foreach (var pending in set)
                         pending.Fail(ex);
-                    continue;
                 }
-
-                done.AddRange(set);
             }
 
             return done;
@@ -390,7 +411,10 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         return await store.UpdateAsync(stateKey, current => current?.UidValidity == validity ? current : baseline, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Fetches sizes, dates and (up to the prefetch limit) bodies of one batch; null when UIDVALIDITY changed.</summary>
+    /// <summary>
+    /// Fetches sizes, dates and bodies of one batch (bodies up to <see cref="ImapReceiverOptions.MaxPrefetchSize"/>
+    /// each and <see cref="MaxPrefetchBytesPerBatch"/> together); null when UIDVALIDITY changed.
+    /// </summary>
     private Task<List<ImapMail>?> FetchAsync(uint validity, uint[] batch, CancellationToken cancellationToken) =>
         connection.RunAsync(async (imap, session, ct) =>
         {
@@ -399,10 +423,18 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 return null;
             var ids = batch.Select(uid => new UniqueId(validity, uid)).ToList();
             var summaries = Requested(await work.FetchAsync(ids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.Flags), ct).ConfigureAwait(false), ids);
-            var small = summaries
-                .Where(s => s.Flags?.HasFlag(MessageFlags.Deleted) != true && (s.Size ?? 0) <= options.MaxPrefetchSize)
-                .Select(s => s.UniqueId)
-                .ToList();
+            var small = new List<UniqueId>();
+            var budget = MaxPrefetchBytesPerBatch;
+            foreach (var summary in summaries.Where(s => s.Flags?.HasFlag(MessageFlags.Deleted) != true && (s.Size ?? 0) <= options.MaxPrefetchSize))
+            {
+                // What does not fit the batch's budget is streamed when opened, like a large message.
+                if (small.Count > 0 && (summary.Size ?? 0) > budget)
+                    continue;
+                budget -= summary.Size ?? 0;
+                small.Add(summary.UniqueId);
+            }
+
+            var prefetched = small.Select(uid => uid.Id).ToHashSet();
             var bodies = new Dictionary<uint, byte[]>();
             if (small.Count > 0)
             {
@@ -426,7 +458,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
             // A message expunged by someone else since the search is simply not there any more.
             return summaries
-                .Where(s => s.Flags?.HasFlag(MessageFlags.Deleted) != true && (bodies.ContainsKey(s.UniqueId.Id) || (s.Size ?? 0) > options.MaxPrefetchSize))
+                .Where(s => s.Flags?.HasFlag(MessageFlags.Deleted) != true && (bodies.ContainsKey(s.UniqueId.Id) || !prefetched.Contains(s.UniqueId.Id)))
                 .OrderBy(s => s.UniqueId.Id)
                 .Select(s => new ImapMail(this, validity, s.UniqueId.Id, bodies.GetValueOrDefault(s.UniqueId.Id))
                 {
@@ -582,6 +614,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         private readonly SemaphoreSlim gate = new(1, 1);
         private ImapClient? client;
         private ImapFolder? selected;
+        private bool disposed;
 
         /// <summary>Runs <paramref name="action"/> alone on this connection; (re)connects with backoff when it dropped and runs it again.</summary>
         public async Task<T> RunAsync<T>(Func<ImapClient, Session, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
@@ -591,6 +624,8 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                // A fetch ahead or an acknowledgement that comes after the receiver was disposed must not reconnect.
+                ObjectDisposedException.ThrowIf(disposed, receiver);
                 for (var failures = 0; ;)
                 {
                     try
@@ -646,6 +681,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             await gate.WaitAsync().ConfigureAwait(false);
             try
             {
+                disposed = true;
                 selected = null;
                 if (client is { IsConnected: true })
                 {
@@ -669,7 +705,11 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         }
 
         /// <summary>Closes the connection without logging out.</summary>
-        public void Dispose() => Drop();
+        public void Dispose()
+        {
+            disposed = true;
+            Drop();
+        }
 
         private void Drop()
         {

@@ -20,7 +20,7 @@ internal sealed class InboundTelemetry : IDisposable
         Quarantined = meter.CreateCounter<long>("mailing.inbound.quarantined", "{message}", "Messages moved to the quarantine folder, by error.type.");
         Lag = meter.CreateHistogram<double>("mailing.inbound.lag", "s", "Time from a message's arrival in the mailbox to the end of its handling.");
         PassFailures = meter.CreateCounter<long>("mailing.inbound.pass.failures", "{pass}", "Passes over a mailbox that failed (the receiver threw), by error.type.");
-        meter.CreateObservableGauge("mailing.inbound.connection.state", ObserveConnections, "{state}", "1 when the last pass over a mailbox reached it, 0 when it failed (server unreachable, login refused).");
+        meter.CreateObservableGauge("mailing.inbound.connection.state", ObserveConnections, "{state}", "1 when the last pass over a mailbox succeeded, 0 when it failed (server unreachable, login refused, state store failing).");
     }
 
     /// <summary>The mailboxes the connection-state gauge reports; set by the pipeline once its workers exist.</summary>
