@@ -40,7 +40,7 @@ internal static class InboundReceiveBenchmark
                 new("(b) pipeline, MaxParallelism 4, in-memory state", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: false)),
                 new("(b) pipeline, MaxParallelism 8, in-memory state", (d, u, n) => PipelineAsync(d, u, n, parallelism: 8, stateFile: false)),
                 new("(b) pipeline, MaxParallelism 4, StateFilePath", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: true)),
-                new("(b) pipeline, MaxParallelism 4, in-memory state, BatchSize 500", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: false, batchSize: 500)),
+                new("(b) pipeline, MaxParallelism 4, in-memory state, BatchSize 100", (d, u, n) => PipelineAsync(d, u, n, parallelism: 4, stateFile: false, batchSize: 100)),
                 new("(c) raw MailKit: one batched BODY.PEEK[] fetch + parse, one STORE of all (no handler)", (d, u, n) => BatchedAsync(d, u, n, storeEach: false)),
                 new("(d) raw MailKit: one batched BODY.PEEK[] fetch + parse, then one STORE per message", (d, u, n) => BatchedAsync(d, u, n, storeEach: true)),
             ];
@@ -147,7 +147,7 @@ internal static class InboundReceiveBenchmark
         Check(handled, messages);
     }
 
-    private static async Task PipelineAsync(DovecotFixture dovecot, string user, int messages, int parallelism, bool stateFile, int batchSize = 100)
+    private static async Task PipelineAsync(DovecotFixture dovecot, string user, int messages, int parallelism, bool stateFile, int batchSize = 500)
     {
         var stateFolder = stateFile ? Directory.CreateTempSubdirectory("mailing-inbound-bench-").FullName : null;
         try
@@ -176,7 +176,7 @@ internal static class InboundReceiveBenchmark
     {
         var user = dovecot.CreateUser("idle");
         var handler = new LatencyHandler();
-        await using var provider = BuildPipeline(dovecot, user, stateFolder: null, batchSize: 100, handler, o => o.PollInterval = TimeSpan.FromHours(1));
+        await using var provider = BuildPipeline(dovecot, user, stateFolder: null, batchSize: 500, handler, o => o.PollInterval = TimeSpan.FromHours(1));
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
             await service.StartAsync(CancellationToken.None);
