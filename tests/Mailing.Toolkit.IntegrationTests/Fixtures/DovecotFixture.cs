@@ -87,8 +87,14 @@ public sealed class DovecotFixture : IAsyncLifetime
         lock (_users)
         {
             var name = $"{prefix}{++_userCounter}";
-            var quota = storageQuota is null ? "" : $"userdb_quota_rule=*:storage={storageQuota}";
-            File.AppendAllText(Path.Combine(Root, "users"), $"{name}:{{PLAIN}}{Password}:65534:65534::{MaildirOf(name)}::{quota}\n");
+            // Any name logs in (a static passdb); only a user with its own quota needs a line in the users file.
+            if (storageQuota is not null)
+            {
+                File.AppendAllText(Path.Combine(Root, "users"), $"{name}:{{PLAIN}}{Password}:65534:65534::{MaildirOf(name)}::userdb_quota_rule=*:storage={storageQuota}\n");
+                // Dovecot re-reads the file at most once a second: let that second pass before the first login.
+                Thread.Sleep(TimeSpan.FromSeconds(1.1));
+            }
+
             return name;
         }
     }
@@ -175,6 +181,7 @@ public sealed class DovecotFixture : IAsyncLifetime
         var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "dovecot.conf"));
         var config = new StringBuilder(template)
             .Replace("@DIR@", Root)
+            .Replace("@PASSWORD@", Password)
             .Replace("@IMAP_PORT@", ImapPort.ToString(CultureInfo.InvariantCulture))
             .Replace("@IMAPS_PORT@", ImapsPort.ToString(CultureInfo.InvariantCulture))
             .Replace("@POP3_PORT@", Pop3Port.ToString(CultureInfo.InvariantCulture))
