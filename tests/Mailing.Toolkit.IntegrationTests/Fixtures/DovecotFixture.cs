@@ -8,9 +8,9 @@ namespace Mailing.Toolkit.IntegrationTests.Fixtures;
 
 /// <summary>
 /// A real Dovecot 2.3 (IMAP with IDLE, ACL and QUOTA; POP3) on free loopback ports, in a temp folder, running as
-/// <c>nobody</c>; shared by the test classes marked <c>[Collection(DovecotFixture.Collection)]</c>. Users live in a
-/// passwd-file that Dovecot re-reads when it changes, so a test creates its own mailbox with <see cref="CreateUser"/>
-/// and never sees another test's mail. Tests call <see cref="EnsureAvailable"/> first: where Dovecot cannot run they
+/// <c>nobody</c>; shared by the test classes marked <c>[Collection(DovecotFixture.Collection)]</c>. Any user name logs
+/// in with <see cref="Password"/> and gets its own home, so a test creates its own mailbox with
+/// <see cref="CreateUser"/> and never sees another test's mail. Tests call <see cref="EnsureAvailable"/> first: where Dovecot cannot run they
 /// skip, or fail in CI.
 /// </summary>
 public sealed class DovecotFixture : IAsyncLifetime
