@@ -20,8 +20,8 @@ public sealed class ImapReceiverOptions
     public string? ClaimFolder { get; set; }
 
     /// <summary>
-    /// Messages fetched per round trip (one UID FETCH for sizes and dates, one for the bodies, up to 32 MiB of bodies
-    /// per batch; the rest are streamed when opened) and the most acknowledged by one command.
+    /// Messages fetched per round trip (one UID FETCH for sizes and dates, one for the bodies, up to
+    /// <see cref="MaxPrefetchBatchBytes"/> of them) and the most acknowledged by one command.
     /// </summary>
     public int BatchSize { get; set; } = 500;
 
@@ -30,6 +30,13 @@ public sealed class ImapReceiverOptions
     /// <see cref="ReceivedMail.OpenReadAsync"/> is called, in chunks, into a temporary file deleted when the stream closes.
     /// </summary>
     public int MaxPrefetchSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The most body bytes one batch fetches up front (the first body of a batch always comes with it); bodies past
+    /// that are fetched when <see cref="ReceivedMail.OpenReadAsync"/> is called, like large ones. With one batch
+    /// fetched ahead, the receiver holds about twice this in memory.
+    /// </summary>
+    public long MaxPrefetchBatchBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>Whether <see cref="IMailArrivalNotifier"/> waits with IDLE when the server has it; polls otherwise.</summary>
     public bool UseIdle { get; set; } = true;

@@ -6,6 +6,7 @@ using Mailing.Toolkit.Imap;
 using Mailing.Toolkit.IntegrationTests.Fixtures;
 using Mailing.Toolkit.Receiving;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
@@ -230,6 +231,27 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
     }
 
     [SkippableFact]
+    public async Task ReceiveAsync_BatchOverItsPrefetchBudget_FetchesTheRestWhenOpenedAndLosesNothing()
+    {
+        dovecot.EnsureAvailable();
+        var user = dovecot.CreateUser("imap");
+        await AppendAsync(user, "INBOX", "one", "two", "three", "four", "five", "six");
+        var wire = new ImapWireCapture();
+        // A budget of one byte: only the first body of the batch comes with it, the other five are fetched when opened.
+        await using var provider = Build(user, configureReceiver: r => (r.BatchSize, r.MaxPrefetchBatchBytes) = (10, 1), wire: wire);
+
+        var mails = await ListAsync(provider.GetRequiredService<IMailReceiver>());
+        var fetchedWithTheBatch = wire.ClientLines.Count(line => line.Contains("BODY.PEEK[]", StringComparison.Ordinal) && !line.Contains("BODY.PEEK[]<", StringComparison.Ordinal));
+        var partialBefore = wire.ClientLines.Count(line => line.Contains("BODY.PEEK[]<", StringComparison.Ordinal));
+        var subjects = await SubjectsAsync(mails);
+
+        Assert.Equal(["one", "two", "three", "four", "five", "six"], subjects);
+        Assert.Equal(1, fetchedWithTheBatch);
+        Assert.Equal(0, partialBefore);
+        Assert.Equal(5, wire.ClientLines.Count(line => line.Contains("BODY.PEEK[]<", StringComparison.Ordinal)));
+    }
+
+    [SkippableFact]
     public async Task ReceiveAsync_ConnectionKickedMidPass_ReconnectsWithoutLosingOrDoubling()
     {
         dovecot.EnsureAvailable();
@@ -349,10 +371,14 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         Assert.Equal(1, await CountAsync(user, "INBOX"));
     }
 
-    private ServiceProvider Build(string user, Action<ImapOptions>? configure = null, Action<ImapReceiverOptions>? configureReceiver = null)
+    private ServiceProvider Build(string user, Action<ImapOptions>? configure = null, Action<ImapReceiverOptions>? configureReceiver = null, ImapWireCapture? wire = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b =>
+        {
+            if (wire is not null)
+                b.SetMinimumLevel(LogLevel.Trace).AddProvider(wire);
+        });
         services.AddMailing().AddImapReceiver(
             o =>
             {

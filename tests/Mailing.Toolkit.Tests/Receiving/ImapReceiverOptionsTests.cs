@@ -48,6 +48,7 @@ public sealed class ImapReceiverOptionsTests
     [InlineData("ClaimFolder", "inbox", "Mailing:Imap:Receiver:ClaimFolder must differ from Folder")]
     [InlineData("BatchSize", "0", "Mailing:Imap:Receiver:BatchSize must be 1-1000 (was 0)")]
     [InlineData("MaxPrefetchSize", "-1", "Mailing:Imap:Receiver:MaxPrefetchSize must be 0 or more")]
+    [InlineData("MaxPrefetchBatchBytes", "-1", "Mailing:Imap:Receiver:MaxPrefetchBatchBytes must be 0 or more")]
     [InlineData("IdleRestartInterval", "00:30:00", "Mailing:Imap:Receiver:IdleRestartInterval must be between 00:00:01 and 00:29:00")]
     [InlineData("PollInterval", "30", "Mailing:Imap:Receiver:PollInterval must be a duration")]
     [InlineData("StateKey", "a\r\nb", "Mailing:Imap:Receiver:StateKey must not contain CR, LF or NUL")]

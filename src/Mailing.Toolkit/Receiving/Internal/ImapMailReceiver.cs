@@ -24,12 +24,6 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 {
     private const int ChunkSize = 1024 * 1024;
 
-    /// <summary>
-    /// The most body bytes one batch fetches up front. With the fetch ahead, about two batches (plus the messages
-    /// waiting for their acknowledgement) are in memory, whatever <see cref="ImapReceiverOptions.BatchSize"/> is.
-    /// </summary>
-    private const long MaxPrefetchBytesPerBatch = 32L * 1024 * 1024;
-
     /// <summary>Claim attempts in a row that another instance won entirely, before a pass stops claiming.</summary>
     private const int MaxLostClaims = 20;
 
@@ -413,7 +407,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>
     /// Fetches sizes, dates and bodies of one batch (bodies up to <see cref="ImapReceiverOptions.MaxPrefetchSize"/>
-    /// each and <see cref="MaxPrefetchBytesPerBatch"/> together); null when UIDVALIDITY changed.
+    /// each and <see cref="ImapReceiverOptions.MaxPrefetchBatchBytes"/> together); null when UIDVALIDITY changed.
     /// </summary>
     private Task<List<ImapMail>?> FetchAsync(uint validity, uint[] batch, CancellationToken cancellationToken) =>
         connection.RunAsync(async (imap, session, ct) =>
@@ -424,7 +418,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
             var ids = batch.Select(uid => new UniqueId(validity, uid)).ToList();
             var summaries = Requested(await work.FetchAsync(ids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.Flags), ct).ConfigureAwait(false), ids);
             var small = new List<UniqueId>();
-            var budget = MaxPrefetchBytesPerBatch;
+            var budget = options.MaxPrefetchBatchBytes;
             foreach (var summary in summaries.Where(s => s.Flags?.HasFlag(MessageFlags.Deleted) != true && (s.Size ?? 0) <= options.MaxPrefetchSize))
             {
                 // What does not fit the batch's budget is streamed when opened, like a large message.

@@ -17,6 +17,8 @@ internal sealed class ImapReceiverOptionsValidator(string path) : IValidateOptio
             errors.Add($"{path}:BatchSize must be 1-1000 (was {options.BatchSize}).");
         if (options.MaxPrefetchSize < 0)
             errors.Add($"{path}:MaxPrefetchSize must be 0 or more bytes (was {options.MaxPrefetchSize}).");
+        if (options.MaxPrefetchBatchBytes < 0)
+            errors.Add($"{path}:MaxPrefetchBatchBytes must be 0 or more bytes (was {options.MaxPrefetchBatchBytes}).");
         // "30" binds as 30 days: upper bounds catch a number written without hh:mm:ss.
         if (options.IdleRestartInterval < TimeSpan.FromSeconds(1) || options.IdleRestartInterval > TimeSpan.FromMinutes(29))
             errors.Add($"{path}:IdleRestartInterval must be between 00:00:01 and 00:29:00, below the server's 29-minute IDLE limit (was {options.IdleRestartInterval:c}).");
