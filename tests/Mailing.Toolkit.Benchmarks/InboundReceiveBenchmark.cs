@@ -105,7 +105,7 @@ internal static class InboundReceiveBenchmark
     /// <summary>What a user writes by hand: one FETCH and one STORE round trip per message.</summary>
     private static async Task NaiveAsync(DovecotFixture dovecot, string user, int messages)
     {
-        using var imap = await ConnectAsync(dovecot, user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         await imap.Inbox.OpenAsync(FolderAccess.ReadWrite);
         var uids = await imap.Inbox.SearchAsync(SearchQuery.All);
         var handled = 0;
@@ -125,7 +125,7 @@ internal static class InboundReceiveBenchmark
     /// </summary>
     private static async Task BatchedAsync(DovecotFixture dovecot, string user, int messages, bool storeEach)
     {
-        using var imap = await ConnectAsync(dovecot, user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         await imap.Inbox.OpenAsync(FolderAccess.ReadWrite);
         var uids = await imap.Inbox.SearchAsync(SearchQuery.All);
         var handled = 0;
@@ -183,8 +183,8 @@ internal static class InboundReceiveBenchmark
         var appended = new long[count];
         try
         {
-            await FirstPassAsync(provider);
-            using var imap = await ConnectAsync(dovecot, user);
+            await HostedPipeline.WaitForFirstPassAsync(provider, Timeout);
+            using var imap = await dovecot.ConnectImapAsync(user);
             for (var i = 0; i < count; i++)
             {
                 var message = Message(user, $"idle {i}");
@@ -248,24 +248,10 @@ internal static class InboundReceiveBenchmark
         return services.BuildServiceProvider();
     }
 
-    /// <summary>Waits until the health check reports a finished pass: from then on the hosted pipeline waits in IDLE.</summary>
-    private static async Task FirstPassAsync(IServiceProvider provider)
-    {
-        var health = provider.GetRequiredService<HealthCheckService>();
-        using var limit = new CancellationTokenSource(Timeout);
-        while (true)
-        {
-            var report = await health.CheckHealthAsync(limit.Token);
-            if (report.Entries.TryGetValue("mailing.inbound", out var entry) && entry.Data.TryGetValue("default", out var last) && last is not "never")
-                return;
-            await Task.Delay(100, limit.Token);
-        }
-    }
-
     /// <summary>Fills INBOX with <paramref name="count"/> small messages (MULTIAPPEND where the server has it).</summary>
     private static async Task AppendAsync(DovecotFixture dovecot, string user, int count)
     {
-        using var imap = await ConnectAsync(dovecot, user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         var requests = Enumerable.Range(0, count)
             .Select(i => (IAppendRequest)new AppendRequest(Message(user, $"message {i}")))
             .ToList();
@@ -276,7 +262,7 @@ internal static class InboundReceiveBenchmark
 
     private static async Task<int> CountUnseenAsync(DovecotFixture dovecot, string user)
     {
-        using var imap = await ConnectAsync(dovecot, user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         await imap.Inbox.StatusAsync(StatusItems.Unread);
         var unseen = imap.Inbox.Unread;
         await imap.DisconnectAsync(quit: true);
@@ -290,14 +276,6 @@ internal static class InboundReceiveBenchmark
         message.To.Add(MailboxAddress.Parse($"{user}@example.test"));
         message.Body = new TextPart("plain") { Text = $"Hello,\n\nthis is the body of {subject}, a small plain-text message.\n\nRegards\n" };
         return message;
-    }
-
-    private static async Task<ImapClient> ConnectAsync(DovecotFixture dovecot, string user)
-    {
-        var imap = new ImapClient { ServerCertificateValidationCallback = (_, c, _, _) => dovecot.IsServerCertificate(c) };
-        await imap.ConnectAsync(dovecot.Host, dovecot.ImapPort, SecureSocketOptions.StartTls);
-        await imap.AuthenticateAsync(user, DovecotFixture.Password);
-        return imap;
     }
 
     /// <summary>The naive variants' handler: touches the parsed message so the parse is not dead code.</summary>

@@ -73,6 +73,23 @@ public sealed class DovecotFixture : IAsyncLifetime
     /// True when <paramref name="certificate"/> is exactly the fixture's self-signed certificate; use it as a TLS
     /// validation callback instead of trusting any certificate.
     /// </summary>
+    /// <summary>A plain MailKit client logged in as <paramref name="user"/> over STARTTLS, trusting this instance's certificate.</summary>
+    public async Task<MailKit.Net.Imap.ImapClient> ConnectImapAsync(string user)
+    {
+        var imap = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, c, _, _) => IsServerCertificate(c), CheckCertificateRevocation = false };
+        try
+        {
+            await imap.ConnectAsync(Host, ImapPort, MailKit.Security.SecureSocketOptions.StartTls);
+            await imap.AuthenticateAsync(user, Password);
+            return imap;
+        }
+        catch
+        {
+            imap.Dispose();
+            throw;
+        }
+    }
+
     public bool IsServerCertificate(X509Certificate? certificate) =>
         certificate is not null && _certificate is not null &&
         certificate.GetRawCertData().AsSpan().SequenceEqual(_certificate.RawData);

@@ -400,14 +400,6 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
-    private async Task<ImapClient> ConnectAsync(string user)
-    {
-        var imap = new ImapClient { ServerCertificateValidationCallback = (_, c, _, _) => dovecot.IsServerCertificate(c), CheckCertificateRevocation = false };
-        await imap.ConnectAsync(dovecot.Host, dovecot.ImapPort, SecureSocketOptions.StartTls);
-        await imap.AuthenticateAsync(user, DovecotFixture.Password);
-        return imap;
-    }
-
     private static MimeMessage Message(string user, string subject)
     {
         var message = new MimeMessage { Subject = subject, MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("example.test") };
@@ -425,7 +417,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
 
     private async Task<List<MimeMessage>> AppendAsync(string user, string folder, MessageFlags flags, params MimeMessage[] messages)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         var target = await imap.GetFolderAsync(folder);
         foreach (var message in messages)
             await target.AppendAsync(new AppendRequest(message, flags));
@@ -436,7 +428,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
     /// <summary>Appends <paramref name="count"/> messages in one MULTIAPPEND; returns their Message-IDs.</summary>
     private async Task<List<string>> AppendManyAsync(string user, int count)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         var messages = Enumerable.Range(1, count).Select(i => Message(user, $"bulk {i}")).ToList();
         await imap.Inbox.AppendAsync(messages.Select(m => (IAppendRequest)new AppendRequest(m)).ToList());
         await imap.DisconnectAsync(quit: true);
@@ -445,7 +437,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
 
     private async Task<int> CountAsync(string user, string folder, bool seenOnly = false)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         var target = await imap.GetFolderAsync(folder);
         await target.OpenAsync(FolderAccess.ReadOnly);
         var count = seenOnly ? (await target.SearchAsync(MailKit.Search.SearchQuery.Seen)).Count : target.Count;
@@ -455,14 +447,14 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
 
     private async Task CreateFolderAsync(string user, string name)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         await imap.GetFolder(imap.PersonalNamespaces[0]).CreateAsync(name, isMessageFolder: true);
         await imap.DisconnectAsync(quit: true);
     }
 
     private async Task DeleteFolderAsync(string user, string name)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         await (await imap.GetFolderAsync(name)).DeleteAsync();
         await imap.DisconnectAsync(quit: true);
     }

@@ -34,9 +34,9 @@ public sealed class HtmlToTextCorpusTests
         Assert.Equal(ReadExpected(name + ".wrap72.txt"), HtmlToText.Convert(html, Wrapped));
     }
 
-    // Each case is the expected NAME.txt (and NAME.wrap72.txt) beside its input NAME.html; talon's HTML replies
-    // are not copied twice: their input is the reply corpus's file of the same name.
-    private static readonly string TalonReplies = Path.Combine(AppContext.BaseDirectory, "TestData", "reply", "talon", "fixtures", "html_replies");
+    // Each case is the expected NAME.txt (and NAME.wrap72.txt) beside its input NAME.html; talon's HTML files are
+    // not copied twice: their input is the reply corpus's file of the same name (in fixtures/ or fixtures/html_replies/).
+    private static readonly string TalonFixtures = Path.Combine(AppContext.BaseDirectory, "TestData", "reply", "talon", "fixtures");
 
     private static IEnumerable<string> Names() =>
         Directory.EnumerateFiles(CorpusDirectory, "*.wrap72.txt", SearchOption.AllDirectories)
@@ -46,9 +46,11 @@ public sealed class HtmlToTextCorpusTests
     private static string InputOf(string name)
     {
         var local = Path.Combine(CorpusDirectory, name + ".html");
-        return File.Exists(local) || !name.StartsWith("talon/", StringComparison.Ordinal)
-            ? local
-            : Path.Combine(TalonReplies, name["talon/".Length..] + ".html");
+        if (File.Exists(local) || !name.StartsWith("talon/", StringComparison.Ordinal))
+            return local;
+        var file = name["talon/".Length..] + ".html";
+        var direct = Path.Combine(TalonFixtures, file);
+        return File.Exists(direct) ? direct : Path.Combine(TalonFixtures, "html_replies", file);
     }
 
     private static string ReadExpected(string file) =>

@@ -14,7 +14,7 @@ public sealed class HtmlTokenReaderTests
 
     public static TheoryData<string> HtmlFiles() => new(
         Directory.EnumerateFiles(DataDirectory, "*.html", SearchOption.AllDirectories)
-            .Concat(Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "TestData", "reply", "talon", "fixtures", "html_replies"), "*.html"))
+            .Concat(Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "TestData", "reply", "talon", "fixtures"), "*.html", SearchOption.AllDirectories))
             .Append(Path.Combine(AppContext.BaseDirectory, "TestData", "templates", "expected", "welcome.en-US.html"))
             .Select(path => Path.GetRelativePath(AppContext.BaseDirectory, path).Replace('\\', '/'))
             .Order(StringComparer.Ordinal));

@@ -50,7 +50,7 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
             await service.StartAsync(CancellationToken.None);
         try
         {
-            await FirstPassAsync(provider);   // the empty first pass ran: from now on the pipeline waits in IDLE
+            await HostedPipeline.WaitForFirstPassAsync(provider, ArrivalWait);   // the empty first pass ran: from now on the pipeline waits in IDLE
             await AppendAsync(user, "hello through idle");
             await AppendAsync(user, "please fail");
 
@@ -74,7 +74,7 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
         dovecot.EnsureAvailable();
         const int Messages = 60;
         var user = dovecot.CreateUser("inboundsets");
-        using (var imap = await ConnectAsync(user))
+        using (var imap = await dovecot.ConnectImapAsync(user))
         {
             IList<IAppendRequest> requests = Enumerable.Range(0, Messages).Select(i => (IAppendRequest)new AppendRequest(Message(user, $"set {i}"))).ToList();
             await imap.Inbox.AppendAsync(requests);
@@ -107,7 +107,7 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
         var result = await provider.GetRequiredService<IInboundMailProcessor>().RunPassAsync();
 
         Assert.Equal(new InboundPassResult(Messages, Messages, 0, 0, 0), result);
-        using (var imap = await ConnectAsync(user))
+        using (var imap = await dovecot.ConnectImapAsync(user))
         {
             await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
             Assert.Empty(await imap.Inbox.SearchAsync(MailKit.Search.SearchQuery.NotSeen));
@@ -119,23 +119,9 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
         Assert.InRange(stores, 1, Messages * 3 / 4);
     }
 
-    /// <summary>Waits until the health check reports a successful pass of the mailbox.</summary>
-    private static async Task FirstPassAsync(IServiceProvider provider)
-    {
-        var health = provider.GetRequiredService<HealthCheckService>();
-        using var limit = new CancellationTokenSource(ArrivalWait);
-        while (true)
-        {
-            var report = await health.CheckHealthAsync(limit.Token);
-            if (report.Entries.TryGetValue("mailing.inbound", out var entry) && entry.Data.TryGetValue("default", out var last) && last is not "never")
-                return;
-            await Task.Delay(100, limit.Token);
-        }
-    }
-
     private async Task AppendAsync(string user, string subject)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         await imap.Inbox.AppendAsync(Message(user, subject));
         await imap.DisconnectAsync(quit: true);
     }
@@ -151,20 +137,12 @@ public sealed class InboundImapDovecotTests(DovecotFixture dovecot)
 
     private async Task<int> CountAsync(string user, string folder)
     {
-        using var imap = await ConnectAsync(user);
+        using var imap = await dovecot.ConnectImapAsync(user);
         var mailbox = folder == "INBOX" ? imap.Inbox : await imap.GetFolderAsync(folder);
         await mailbox.StatusAsync(StatusItems.Count);
         var count = mailbox.Count;
         await imap.DisconnectAsync(quit: true);
         return count;
-    }
-
-    private async Task<ImapClient> ConnectAsync(string user)
-    {
-        var imap = new ImapClient { ServerCertificateValidationCallback = (_, c, _, _) => dovecot.IsServerCertificate(c) };
-        await imap.ConnectAsync(dovecot.Host, dovecot.ImapPort, SecureSocketOptions.StartTls);
-        await imap.AuthenticateAsync(user, DovecotFixture.Password);
-        return imap;
     }
 
     /// <summary>Subjects the handler saw, and a way to wait for one without a fixed sleep.</summary>
