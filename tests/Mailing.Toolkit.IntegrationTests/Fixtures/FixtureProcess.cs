@@ -7,15 +7,53 @@ namespace Mailing.Toolkit.IntegrationTests.Fixtures;
 /// <summary>What the server fixtures share: free loopback ports and running setup commands.</summary>
 internal static class FixtureProcess
 {
+    private const int LowestPort = 20000;
+    private static readonly HashSet<int> HandedOut = [];
+
     /// <summary>
-    /// A port that is free now; another process could take it before the server binds, which then shows up as a
-    /// start failure with "bind" in the server's log.
+    /// A loopback port that is free now, below the kernel's ephemeral range: the port an outgoing connection (a test's
+    /// client) gets is taken from that range, so no client can take this one before the server binds it. No two calls
+    /// in this process return the same port. Another process could still take it, which then shows up as a start
+    /// failure with "bind" in the server's log.
     /// </summary>
     public static int GetFreeLoopbackPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var ephemeralStart = EphemeralRangeStart();
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1000 && ephemeralStart > LowestPort + 1000; attempt++)
+            {
+                var port = Random.Shared.Next(LowestPort, ephemeralStart);
+                if (!HandedOut.Add(port))
+                    continue;
+                try
+                {
+                    using var probe = new TcpListener(IPAddress.Loopback, port);
+                    probe.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // In use: try another.
+                }
+            }
+
+            // No room below the ephemeral range: let the kernel pick.
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var picked = ((IPEndPoint)listener.LocalEndpoint).Port;
+            HandedOut.Add(picked);
+            return picked;
+        }
+    }
+
+    /// <summary>The first port of Linux's ephemeral range (<c>net.ipv4.ip_local_port_range</c>), 32768 when unknown.</summary>
+    private static int EphemeralRangeStart()
+    {
+        const string RangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
+        return File.Exists(RangeFile) && int.TryParse(File.ReadAllText(RangeFile).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], out var start)
+            ? start
+            : 32768;
     }
 
     /// <summary>Runs a command to its end; a non-zero exit throws with its output.</summary>
