@@ -90,7 +90,7 @@ public static class MailingBuilderReceivingExtensions
         {
             var settings = sp.GetRequiredService<IOptions<Pop3ReceiverOptions>>().Value;
             var (store, durable) = MailboxStateFiles.Resolve(sp, settings.StateFilePath);
-            return new Pop3MailReceiver(settings, store, durable, sp.GetRequiredService<TimeProvider>(), sp.LoggerFactory().CreateLogger<Pop3MailReceiver>());
+            return new Pop3MailReceiver(settings, store, durable, sp.GetRequiredService<TimeProvider>(), sp.LoggerFactory());
         });
     }
 
