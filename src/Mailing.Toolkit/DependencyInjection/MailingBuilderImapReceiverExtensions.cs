@@ -5,14 +5,15 @@ using Mailing.Toolkit.Receiving;
 using Mailing.Toolkit.Receiving.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
-/// Registers the IMAP receiver: the account from <c>Mailing:Imap</c> (shared with the mailbox manager), the
-/// receiver's settings from <c>Mailing:Imap:Receiver</c>. It becomes the <see cref="IMailReceiver"/> and the
-/// <see cref="IMailArrivalNotifier"/>.
+/// Registers IMAP receivers. The unnamed one takes its account from <c>Mailing:Imap</c> (shared with the mailbox
+/// manager) and its settings from <c>Mailing:Imap:Receiver</c>; it becomes the <see cref="IMailReceiver"/> and the
+/// <see cref="IMailArrivalNotifier"/>. A keyed one (<c>AddImapReceiver("billing")</c>) has its own account in
+/// <c>Mailing:Receivers:{key}</c> and its settings in <c>Mailing:Receivers:{key}:Receiver</c>, and is resolved with
+/// <c>[FromKeyedServices("billing")]</c> as <see cref="IMailReceiver"/> and <see cref="IMailArrivalNotifier"/>.
 /// </summary>
 public static class MailingBuilderImapReceiverExtensions
 {
@@ -20,13 +21,13 @@ public static class MailingBuilderImapReceiverExtensions
 
     /// <summary>Adds the IMAP receiver, configured from <c>Mailing:Imap</c> and <c>Mailing:Imap:Receiver</c>.</summary>
     public static IMailingBuilder AddImapReceiver(this IMailingBuilder builder) =>
-        AddImap(builder, MailingBuilder.Section(builder, "Imap"), null, null, ImapPath);
+        AddImap(builder, null, MailingBuilder.Section(builder, "Imap"), null, null, ImapPath);
 
     /// <summary>Adds the IMAP receiver; <paramref name="configure"/> runs after <c>Mailing:Imap</c> is bound.</summary>
     public static IMailingBuilder AddImapReceiver(this IMailingBuilder builder, Action<ImapOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        return AddImap(builder, MailingBuilder.Section(builder, "Imap"), configure, null, ImapPath);
+        return AddImap(builder, null, MailingBuilder.Section(builder, "Imap"), configure, null, ImapPath);
     }
 
     /// <summary>
@@ -37,46 +38,63 @@ public static class MailingBuilderImapReceiverExtensions
     {
         ArgumentNullException.ThrowIfNull(configure);
         ArgumentNullException.ThrowIfNull(configureReceiver);
-        return AddImap(builder, MailingBuilder.Section(builder, "Imap"), configure, configureReceiver, ImapPath);
+        return AddImap(builder, null, MailingBuilder.Section(builder, "Imap"), configure, configureReceiver, ImapPath);
     }
 
     /// <summary>Adds the IMAP receiver with the account bound to <paramref name="section"/> and its settings to its <c>Receiver</c> subsection.</summary>
     public static IMailingBuilder AddImapReceiver(this IMailingBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return AddImap(builder, section, null, null, MailingBuilder.PathOf(section, ImapPath));
+        return AddImap(builder, null, section, null, null, MailingBuilder.PathOf(section, ImapPath));
     }
 
-    private static IMailingBuilder AddImap(IMailingBuilder builder, IConfiguration? section, Action<ImapOptions>? configure, Action<ImapReceiverOptions>? configureReceiver, string path)
+    /// <summary>
+    /// Adds an IMAP receiver under <paramref name="key"/>: a keyed <see cref="IMailReceiver"/> and
+    /// <see cref="IMailArrivalNotifier"/> with its own account, bound from <c>Mailing:Receivers:{key}</c> (the keys of
+    /// <c>Mailing:Imap</c>), and its own settings, from <c>Mailing:Receivers:{key}:Receiver</c>.
+    /// <paramref name="configure"/> and <paramref name="configureReceiver"/> run after those are bound.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddImapReceiver(this IMailingBuilder builder, string key, Action<ImapOptions>? configure = null, Action<ImapReceiverOptions>? configureReceiver = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var first = ReceiverRegistration.TryAdd(builder.Services, "imap");
-        ImapOptionsRegistration.Add(builder.Services, first ? section : null, configure, path);
-        var options = builder.Services.AddOptions<ImapReceiverOptions>();
-        if (first && section is not null)
-            options.Bind(section.GetSection("Receiver"));
-        if (configureReceiver is not null)
-            options.Configure(configureReceiver);
-        if (!first)
-            return builder;
-
-        options.ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ImapReceiverOptions>>(new ImapReceiverOptionsValidator(path + ":Receiver"));
-        MailboxStateFiles.AddTo(builder.Services);
-        builder.Services.AddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<ImapReceiverOptions>>().Value;
-            var (store, durable) = MailboxStateFiles.Resolve(sp, settings.StateFilePath);
-            return new ImapMailReceiver(
-                sp.GetRequiredService<ImapConnector>(),
-                sp.GetRequiredService<IOptions<ImapOptions>>().Value,
-                settings,
-                store,
-                durable,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.LoggerFactory().CreateLogger<ImapMailReceiver>());
-        });
-        builder.Services.AddSingleton<IMailArrivalNotifier>(sp => sp.GetRequiredService<ImapMailReceiver>());
-        return MailingBuilderReceivingExtensions.AddReceiver(builder, "AddImapReceiver", sp => sp.GetRequiredService<ImapMailReceiver>());
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddImap(builder, key, MailingBuilder.Section(builder, ReceiverRegistration.SectionKey(key)), configure, configureReceiver, ReceiverRegistration.PathOf(key));
     }
+
+    /// <summary>
+    /// Adds an IMAP receiver under <paramref name="key"/>, with its account bound to <paramref name="section"/> and its
+    /// settings to its <c>Receiver</c> subsection.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddImapReceiver(this IMailingBuilder builder, string key, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddImap(builder, key, section, null, null, MailingBuilder.PathOf(section, ReceiverRegistration.PathOf(key)));
+    }
+
+    private static IMailingBuilder AddImap(IMailingBuilder builder, string? key, IConfiguration? section, Action<ImapOptions>? configure, Action<ImapReceiverOptions>? configureReceiver, string path) =>
+        ReceiverRegistration.Add<ImapReceiverOptions, ImapMailReceiver>(
+            builder, "AddImapReceiver", "imap", key, section?.GetSection("Receiver"), configureReceiver, path + ":Receiver",
+            p => new ImapReceiverOptionsValidator(p),
+            (sp, settings) =>
+            {
+                var (store, durable) = MailboxStateFiles.Resolve(sp, settings.StateFilePath);
+                return new ImapMailReceiver(
+                    ImapOptionsRegistration.Connector(sp, key),
+                    ImapOptionsRegistration.AccountOf(sp, key),
+                    settings,
+                    store,
+                    durable,
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.LoggerFactory().CreateLogger<ImapMailReceiver>());
+            },
+            first =>
+            {
+                // The account: the unnamed one is shared with the mailbox manager, a keyed one is the receiver's own.
+                if (key is null)
+                    ImapOptionsRegistration.Add(builder.Services, first ? section : null, configure, path);
+                else
+                    ImapOptionsRegistration.AddKeyed(builder.Services, key, first, section, configure, path);
+            });
 }

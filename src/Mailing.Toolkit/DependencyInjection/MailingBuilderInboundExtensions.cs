@@ -67,7 +67,7 @@ public static class MailingBuilderInboundExtensions
             sp.LoggerFactory()));
         services.TryAddSingleton<IInboundMailProcessor>(sp => sp.GetRequiredService<InboundProcessingService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, InboundProcessingService>(sp => sp.GetRequiredService<InboundProcessingService>()));
-        services.AddHealthChecks().AddCheck<InboundHealthCheck>(InboundHealthCheck.Name, tags: ["mailing", "inbound"]);
+        InboundHealthCheck.AddTo(services);
         return builder;
     }
 }

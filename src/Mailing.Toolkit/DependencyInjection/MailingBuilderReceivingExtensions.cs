@@ -2,15 +2,15 @@ using Mailing.Toolkit;
 using Mailing.Toolkit.Receiving;
 using Mailing.Toolkit.Receiving.Internal;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
-/// Registers receivers. The receiver added becomes the <see cref="IMailReceiver"/>; adding the same one again
-/// only applies its configure action, and adding a second, different one is reported as a mistake.
+/// Registers the Maildir and POP3 receivers. The unnamed receiver becomes the <see cref="IMailReceiver"/>; adding the
+/// same one again only applies its configure action, and adding a second, different unnamed one is reported as a
+/// mistake. Further mailboxes are keyed receivers (<c>AddPop3Receiver("billing", ...)</c>), configured from
+/// <c>Mailing:Receivers:{key}</c> and resolved with <c>[FromKeyedServices("billing")] IMailReceiver</c>.
 /// </summary>
 public static class MailingBuilderReceivingExtensions
 {
@@ -19,113 +19,113 @@ public static class MailingBuilderReceivingExtensions
 
     /// <summary>Adds the Maildir receiver as the <see cref="IMailReceiver"/>, configured from <c>Mailing:Maildir:Receiver</c>.</summary>
     public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder) =>
-        AddMaildir(builder, MailingBuilder.Section(builder, "Maildir:Receiver"), null, MaildirPath);
+        AddMaildir(builder, null, MailingBuilder.Section(builder, "Maildir:Receiver"), null, MaildirPath);
 
     /// <summary>Adds the Maildir receiver reading <paramref name="path"/> as the <see cref="IMailReceiver"/>: the embedded default that needs no server.</summary>
     public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return AddMaildir(builder, MailingBuilder.Section(builder, "Maildir:Receiver"), o => o.Path = path, MaildirPath);
+        return AddMaildir(builder, null, MailingBuilder.Section(builder, "Maildir:Receiver"), o => o.Path = path, MaildirPath);
     }
 
     /// <summary>Adds the Maildir receiver as the <see cref="IMailReceiver"/>; <paramref name="configure"/> runs after <c>Mailing:Maildir:Receiver</c> is bound.</summary>
     public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder, Action<MaildirReceiverOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        return AddMaildir(builder, MailingBuilder.Section(builder, "Maildir:Receiver"), configure, MaildirPath);
+        return AddMaildir(builder, null, MailingBuilder.Section(builder, "Maildir:Receiver"), configure, MaildirPath);
     }
 
     /// <summary>Adds the Maildir receiver as the <see cref="IMailReceiver"/>, bound to <paramref name="section"/>.</summary>
     public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return AddMaildir(builder, section, null, MailingBuilder.PathOf(section, MaildirPath));
+        return AddMaildir(builder, null, section, null, MailingBuilder.PathOf(section, MaildirPath));
+    }
+
+    /// <summary>
+    /// Adds a Maildir receiver under <paramref name="key"/>, a keyed <see cref="IMailReceiver"/> reading
+    /// <paramref name="path"/>; the other settings come from <c>Mailing:Receivers:{key}</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder, string key, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddMaildir(builder, key, MailingBuilder.Section(builder, ReceiverRegistration.SectionKey(key)), o => o.Path = path, ReceiverRegistration.PathOf(key));
+    }
+
+    /// <summary>
+    /// Adds a Maildir receiver under <paramref name="key"/>, a keyed <see cref="IMailReceiver"/>;
+    /// <paramref name="configure"/> runs after <c>Mailing:Receivers:{key}</c> is bound.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder, string key, Action<MaildirReceiverOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddMaildir(builder, key, MailingBuilder.Section(builder, ReceiverRegistration.SectionKey(key)), configure, ReceiverRegistration.PathOf(key));
+    }
+
+    /// <summary>Adds a Maildir receiver under <paramref name="key"/>, a keyed <see cref="IMailReceiver"/> bound to <paramref name="section"/>.</summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddMaildirReceiver(this IMailingBuilder builder, string key, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddMaildir(builder, key, section, null, MailingBuilder.PathOf(section, ReceiverRegistration.PathOf(key)));
     }
 
     /// <summary>Adds the POP3 receiver as the <see cref="IMailReceiver"/>, configured from <c>Mailing:Pop3</c>.</summary>
     public static IMailingBuilder AddPop3Receiver(this IMailingBuilder builder) =>
-        AddPop3(builder, MailingBuilder.Section(builder, "Pop3"), null, Pop3Path);
+        AddPop3(builder, null, MailingBuilder.Section(builder, "Pop3"), null, Pop3Path);
 
     /// <summary>Adds the POP3 receiver as the <see cref="IMailReceiver"/>; <paramref name="configure"/> runs after <c>Mailing:Pop3</c> is bound.</summary>
     public static IMailingBuilder AddPop3Receiver(this IMailingBuilder builder, Action<Pop3ReceiverOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        return AddPop3(builder, MailingBuilder.Section(builder, "Pop3"), configure, Pop3Path);
+        return AddPop3(builder, null, MailingBuilder.Section(builder, "Pop3"), configure, Pop3Path);
     }
 
     /// <summary>Adds the POP3 receiver as the <see cref="IMailReceiver"/>, bound to <paramref name="section"/>.</summary>
     public static IMailingBuilder AddPop3Receiver(this IMailingBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return AddPop3(builder, section, null, MailingBuilder.PathOf(section, Pop3Path));
+        return AddPop3(builder, null, section, null, MailingBuilder.PathOf(section, Pop3Path));
     }
 
-    private static IMailingBuilder AddMaildir(IMailingBuilder builder, IConfiguration? section, Action<MaildirReceiverOptions>? configure, string path)
+    /// <summary>
+    /// Adds a POP3 receiver under <paramref name="key"/>, a keyed <see cref="IMailReceiver"/> configured from
+    /// <c>Mailing:Receivers:{key}</c> (the keys of <c>Mailing:Pop3</c>); <paramref name="configure"/> runs after it is bound.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddPop3Receiver(this IMailingBuilder builder, string key, Action<Pop3ReceiverOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var first = ReceiverRegistration.TryAdd(builder.Services, "maildir");
-        var options = Configure(builder.Services.AddOptions<MaildirReceiverOptions>(), first ? section : null, configure);
-        if (!first)
-            return builder;
-
-        options.ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<MaildirReceiverOptions>>(new MaildirReceiverOptionsValidator(path));
-        return AddReceiver(builder, "AddMaildirReceiver", sp => new MaildirMailReceiver(
-            sp.GetRequiredService<IOptions<MaildirReceiverOptions>>().Value,
-            sp.LoggerFactory().CreateLogger<MaildirMailReceiver>()));
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddPop3(builder, key, MailingBuilder.Section(builder, ReceiverRegistration.SectionKey(key)), configure, ReceiverRegistration.PathOf(key));
     }
 
-    private static IMailingBuilder AddPop3(IMailingBuilder builder, IConfiguration? section, Action<Pop3ReceiverOptions>? configure, string path)
+    /// <summary>Adds a POP3 receiver under <paramref name="key"/>, a keyed <see cref="IMailReceiver"/> bound to <paramref name="section"/>.</summary>
+    /// <exception cref="ArgumentException">The key is empty, contains ':', a line break or NUL, or is <c>default</c>.</exception>
+    public static IMailingBuilder AddPop3Receiver(this IMailingBuilder builder, string key, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var first = ReceiverRegistration.TryAdd(builder.Services, "pop3");
-        var options = Configure(builder.Services.AddOptions<Pop3ReceiverOptions>(), first ? section : null, configure);
-        if (!first)
-            return builder;
-
-        options.ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<Pop3ReceiverOptions>>(new Pop3ReceiverOptionsValidator(path));
-        MailboxStateFiles.AddTo(builder.Services);
-        return AddReceiver(builder, "AddPop3Receiver", sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<Pop3ReceiverOptions>>().Value;
-            var (store, durable) = MailboxStateFiles.Resolve(sp, settings.StateFilePath);
-            return new Pop3MailReceiver(settings, store, durable, sp.GetRequiredService<TimeProvider>(), sp.LoggerFactory().CreateLogger<Pop3MailReceiver>());
-        });
+        ArgumentNullException.ThrowIfNull(section);
+        ReceiverRegistration.CheckKey(key, nameof(key));
+        return AddPop3(builder, key, section, null, MailingBuilder.PathOf(section, ReceiverRegistration.PathOf(key)));
     }
 
-    private static OptionsBuilder<TOptions> Configure<TOptions>(OptionsBuilder<TOptions> options, IConfiguration? section, Action<TOptions>? configure)
-        where TOptions : class
-    {
-        if (section is not null)
-            options.Bind(section);
-        if (configure is not null)
-            options.Configure(configure);
-        return options;
-    }
+    private static IMailingBuilder AddMaildir(IMailingBuilder builder, string? key, IConfiguration? section, Action<MaildirReceiverOptions>? configure, string path) =>
+        ReceiverRegistration.Add<MaildirReceiverOptions, MaildirMailReceiver>(
+            builder, "AddMaildirReceiver", "maildir", key, section, configure, path,
+            p => new MaildirReceiverOptionsValidator(p),
+            (sp, options) => new MaildirMailReceiver(options, sp.LoggerFactory().CreateLogger<MaildirMailReceiver>()));
 
-    internal static IMailingBuilder AddReceiver(IMailingBuilder builder, string method, Func<IServiceProvider, IMailReceiver> factory)
-    {
-        if (builder.Services.Any(d => d.ServiceType == typeof(IMailReceiver) && !d.IsKeyedService))
-        {
-            throw new InvalidOperationException(
-                $"{method}() cannot register the IMailReceiver: another receiver already is registered. Keep one receiver per application for now.");
-        }
-
-        builder.Services.AddSingleton(factory);
-        return builder;
-    }
-}
-
-/// <summary>Marks a receiver transport as registered, so adding it twice registers it once.</summary>
-internal sealed record ReceiverRegistration(string Transport)
-{
-    public static bool TryAdd(IServiceCollection services, string transport)
-    {
-        var registration = new ReceiverRegistration(transport);
-        if (services.Any(d => d.ServiceType == typeof(ReceiverRegistration) && Equals(d.ImplementationInstance, registration)))
-            return false;
-        services.AddSingleton(registration);
-        return true;
-    }
+    private static IMailingBuilder AddPop3(IMailingBuilder builder, string? key, IConfiguration? section, Action<Pop3ReceiverOptions>? configure, string path) =>
+        ReceiverRegistration.Add<Pop3ReceiverOptions, Pop3MailReceiver>(
+            builder, "AddPop3Receiver", "pop3", key, section, configure, path,
+            p => new Pop3ReceiverOptionsValidator(p),
+            (sp, options) =>
+            {
+                var (store, durable) = MailboxStateFiles.Resolve(sp, options.StateFilePath);
+                return new Pop3MailReceiver(options, store, durable, sp.GetRequiredService<TimeProvider>(), sp.LoggerFactory());
+            });
 }

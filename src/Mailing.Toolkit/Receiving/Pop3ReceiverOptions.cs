@@ -29,6 +29,13 @@ public sealed class Pop3ReceiverOptions
     public string? Password { get; set; }
 
     /// <summary>
+    /// Supplies an OAuth2 access token for OAUTHBEARER/XOAUTH2 (with <see cref="UserName"/>). Asked on every new
+    /// session; when the server rejects a token it is asked again with <see cref="Pop3TokenRequest.ForceRefresh"/>
+    /// set. Takes precedence over <see cref="Password"/>. Code only; the token is never logged.
+    /// </summary>
+    public Func<Pop3TokenRequest, CancellationToken, ValueTask<string>>? AccessTokenProvider { get; set; }
+
+    /// <summary>
     /// Whether a message is deleted on the server once its handler succeeded (DELE, committed by QUIT at the end
     /// of the pass). Off by default: handled messages stay on the server and are recognized by their UIDL.
     /// <see cref="MailDisposition.Delete"/> deletes regardless of this setting.
@@ -82,3 +89,9 @@ public sealed class Pop3ReceiverOptions
 
     internal string EffectiveStateKey => string.IsNullOrWhiteSpace(StateKey) ? $"pop3://{UserName}@{Host}:{EffectivePort}" : StateKey;
 }
+
+/// <summary>What a <see cref="Pop3ReceiverOptions.AccessTokenProvider"/> is asked for.</summary>
+/// <param name="UserName">The account the token is for.</param>
+/// <param name="Host">The POP3 server.</param>
+/// <param name="ForceRefresh">True when the server rejected the previous token: return a fresh one, not a cached one.</param>
+public readonly record struct Pop3TokenRequest(string UserName, string Host, bool ForceRefresh);

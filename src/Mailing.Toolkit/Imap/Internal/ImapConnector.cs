@@ -1,121 +1,61 @@
-using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using MailKit.Net.Imap;
-using MailKit.Security;
+using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace Mailing.Toolkit.Imap.Internal;
 
 /// <summary>
-/// Creates, connects and authenticates <see cref="ImapClient"/>s by the rules of <see cref="ImapOptions"/>:
-/// TLS by default (Auto is SSL-on-connect on 993, required STARTTLS elsewhere), certificates validated unless the
-/// named development override is on, credentials never sent over an unencrypted connection, OAuth2 tokens
-/// refreshed once when the server rejects them. The caller owns the client it gets.
+/// Creates, connects and authenticates <see cref="ImapClient"/>s by the rules of <see cref="ImapOptions"/> (TLS by
+/// default: Auto is SSL-on-connect on 993, required STARTTLS elsewhere), on the shared
+/// <see cref="MailServiceConnector{TClient}"/>: certificates validated unless the named development override is on,
+/// credentials never sent over an unencrypted connection, OAuth2 tokens refreshed once when the server rejects them.
+/// The caller owns the client it gets.
 /// </summary>
 internal sealed class ImapConnector
 {
-    private readonly ImapOptions options;
-    private readonly ILogger logger;
-    private readonly ILogger wireLogger;
+    /// <summary>The category of the IMAP protocol transcript (events 3010-3012).</summary>
+    public const string ProtocolCategory = "Mailing.Toolkit.Imap.ImapProtocol";
+
+    private readonly MailServiceConnector<ImapClient> connector;
 
     public ImapConnector(ImapOptions options, ILoggerFactory loggerFactory)
     {
-        this.options = options;
-        logger = loggerFactory.CreateLogger<ImapConnector>();
-        wireLogger = loggerFactory.CreateLogger("Mailing.Toolkit.Imap.ImapProtocol");
-        if (options.DangerousAcceptAnyServerCertificate)
-            ImapLog.AcceptsAnyCertificate(logger, options.Server);
+        var wireLogger = loggerFactory.CreateLogger(ProtocolCategory);
+        var userName = options.UserName ?? string.Empty;
+        var provider = options.AccessTokenProvider;
+        var settings = new MailConnectionSettings
+        {
+            Protocol = "IMAP",
+            Host = options.Host,
+            Port = options.EffectivePort,
+            Security = options.EffectiveSecurity,
+            UserName = userName,
+            Password = options.Password,
+            AccessToken = provider is null ? null : (forceRefresh, ct) => provider(new ImapTokenRequest(userName, options.Host, forceRefresh), ct),
+            Timeout = options.Timeout,
+            CheckCertificateRevocation = options.CheckCertificateRevocation,
+            ServerCertificateValidationCallback = options.ServerCertificateValidationCallback,
+            DangerousAcceptAnyServerCertificate = options.DangerousAcceptAnyServerCertificate,
+        };
+        connector = new(settings, () => new ImapClient(new ImapWireLogger(wireLogger)), new Events(loggerFactory.CreateLogger<ImapConnector>()));
     }
 
     /// <summary><c>host:port</c>.</summary>
-    public string Server => options.Server;
+    public string Server => connector.Server;
 
     /// <summary>A connected, authenticated client; disposed when connecting or authenticating fails.</summary>
-    public async Task<ImapClient> ConnectAsync(CancellationToken cancellationToken)
+    public Task<ImapClient> ConnectAsync(CancellationToken cancellationToken) => connector.ConnectAsync(cancellationToken);
+
+    private sealed class Events(ILogger logger) : IMailConnectionEvents
     {
-        var client = CreateClient();
-        try
-        {
-            await client.ConnectAsync(options.Host, options.EffectivePort, options.EffectiveSecurity, cancellationToken).ConfigureAwait(false);
-            await AuthenticateAsync(client, cancellationToken).ConfigureAwait(false);
-            ImapLog.Connected(logger, options.Server, client.IsSecure, client.SslProtocol.ToString());
-            return client;
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
+        public void AcceptsAnyCertificate(string server) => ImapLog.AcceptsAnyCertificate(logger, server);
+
+        public void AcceptingInvalidCertificate(string server, string errors, string? subject) => ImapLog.AcceptingInvalidCertificate(logger, errors, subject);
+
+        public void TokenRejected(string server) => ImapLog.TokenRejected(logger, server);
+
+        public void Connected(string server, bool secure, string protocol) => ImapLog.Connected(logger, server, secure, protocol);
     }
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Only with the explicit, logged DangerousAcceptAnyServerCertificate development option.")]
-    private ImapClient CreateClient()
-    {
-        var client = new ImapClient(new ImapWireLogger(wireLogger))
-        {
-            Timeout = (int)Math.Clamp(options.Timeout.TotalMilliseconds, 1, int.MaxValue),
-            CheckCertificateRevocation = options.CheckCertificateRevocation,
-        };
-        if (options.DangerousAcceptAnyServerCertificate)
-            client.ServerCertificateValidationCallback = AcceptAnyCertificateForDevelopment;
-        else if (options.ServerCertificateValidationCallback is not null)
-            client.ServerCertificateValidationCallback = options.ServerCertificateValidationCallback;
-        return client;
-    }
-
-    private bool AcceptAnyCertificateForDevelopment(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (errors != SslPolicyErrors.None)
-            ImapLog.AcceptingInvalidCertificate(logger, errors.ToString(), certificate?.Subject);
-        return true;
-    }
-
-    private async Task AuthenticateAsync(ImapClient client, CancellationToken cancellationToken)
-    {
-        var userName = options.UserName ?? string.Empty;
-        if (!client.IsSecure)
-        {
-            // StartTlsWhenAvailable against a server without STARTTLS ends here: better no session than a leaked password.
-            throw new AuthenticationException(
-                $"Refusing to send the credentials of user '{userName}' to {options.Server} over an unencrypted connection. Use Security=Auto, StartTls or SslOnConnect.");
-        }
-
-        if (options.AccessTokenProvider is { } provider)
-        {
-            var token = await GetTokenAsync(provider, userName, forceRefresh: false, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await client.AuthenticateAsync(CreateOAuthMechanism(client, userName, token), cancellationToken).ConfigureAwait(false);
-            }
-            catch (AuthenticationException)
-            {
-                // The token may have expired between the provider's cache and now: ask once more for a fresh one.
-                ImapLog.TokenRejected(logger, options.Server);
-                token = await GetTokenAsync(provider, userName, forceRefresh: true, cancellationToken).ConfigureAwait(false);
-                await client.AuthenticateAsync(CreateOAuthMechanism(client, userName, token), cancellationToken).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        // MailKit tries the mechanisms both sides support, strongest first (SCRAM before PLAIN and LOGIN).
-        await client.AuthenticateAsync(new NetworkCredential(userName, options.Password), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask<string> GetTokenAsync(
-        Func<ImapTokenRequest, CancellationToken, ValueTask<string>> provider, string userName, bool forceRefresh, CancellationToken cancellationToken)
-    {
-        var token = await provider(new ImapTokenRequest(userName, options.Host, forceRefresh), cancellationToken).ConfigureAwait(false);
-        return string.IsNullOrEmpty(token)
-            ? throw new AuthenticationException($"The access token provider returned no token for user '{userName}' at {options.Server}.")
-            : token;
-    }
-
-    private static SaslMechanism CreateOAuthMechanism(ImapClient client, string userName, string token) =>
-        client.AuthenticationMechanisms.Contains("OAUTHBEARER")
-            ? new SaslMechanismOAuthBearer(userName, token)
-            : new SaslMechanismOAuth2(userName, token);
 }
 
 internal static partial class ImapLog

@@ -1,6 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
-using MailKit;
+using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace Mailing.Toolkit.Imap.Internal;
@@ -10,44 +10,20 @@ namespace Mailing.Toolkit.Imap.Internal;
 /// masked, and the content of literals (<c>{n}</c>: appended or fetched messages) is replaced by its size, so
 /// message bodies never reach the log. Costs nothing when Trace is off.
 /// </summary>
-internal sealed class ImapWireLogger(ILogger logger) : IProtocolLogger
+internal sealed class ImapWireLogger(ILogger logger) : RedactingProtocolLogger(logger)
 {
-    private readonly ILogger? trace = logger.IsEnabled(LogLevel.Trace) ? logger : null;
     private long clientLiteral;
     private long serverLiteral;
 
-    public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
+    protected override string RenderClient(ReadOnlySpan<byte> bytes) => Render(bytes, ref clientLiteral);
 
-    public void LogConnect(Uri uri)
-    {
-        if (trace is not null)
-            ImapWireLog.Connect(trace, uri.GetLeftPart(UriPartial.Authority));
-    }
+    protected override string RenderServer(ReadOnlySpan<byte> bytes) => Render(bytes, ref serverLiteral);
 
-    public void LogClient(byte[] buffer, int offset, int count)
-    {
-        if (trace is null)
-            return;
-        var bytes = buffer.AsSpan(offset, count).ToArray();
-        var secrets = AuthenticationSecretDetector?.DetectSecrets(buffer, offset, count);
-        if (secrets is not null)
-        {
-            foreach (var secret in secrets)
-                bytes.AsSpan(secret.StartIndex - offset, secret.Length).Fill((byte)'*');
-        }
+    protected override void WriteConnect(ILogger logger, string server) => ImapWireLog.Connect(logger, server);
 
-        ImapWireLog.Client(trace, Render(bytes, ref clientLiteral));
-    }
+    protected override void WriteClient(ILogger logger, string text) => ImapWireLog.Client(logger, text);
 
-    public void LogServer(byte[] buffer, int offset, int count)
-    {
-        if (trace is not null)
-            ImapWireLog.Server(trace, Render(buffer.AsSpan(offset, count), ref serverLiteral));
-    }
-
-    public void Dispose()
-    {
-    }
+    protected override void WriteServer(ILogger logger, string text) => ImapWireLog.Server(logger, text);
 
     /// <summary>The text of a buffer with every literal's content (possibly spread over several buffers) replaced by its size.</summary>
     private static string Render(ReadOnlySpan<byte> bytes, ref long literalRemaining)

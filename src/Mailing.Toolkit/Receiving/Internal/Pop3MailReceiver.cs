@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography.X509Certificates;
-using MailKit;
 using MailKit.Net.Pop3;
-using MailKit.Security;
+using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace Mailing.Toolkit.Receiving.Internal;
@@ -15,6 +10,8 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// only appears in a new session, and deletions are only committed by QUIT. Messages are told apart by UIDL;
 /// the UIDLs of handled messages are kept in an <see cref="IMailboxStateStore"/>, pruned to those still on the
 /// server, so a restart does not hand a message twice. Passes are serialized, and each pass owns its client.
+/// Connecting (TLS rules, password or OAuth2 with one token refresh), the reconnect policy and the redacted protocol
+/// log are the ones the IMAP receiver uses (<see cref="MailServiceConnector{TClient}"/>, <see cref="Reconnect"/>).
 /// </summary>
 internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
 {
@@ -24,19 +21,38 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
     private readonly string server;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
+    private readonly MailServiceConnector<Pop3Client> connector;
     private readonly SemaphoreSlim passGate = new(1, 1);
     private readonly HashSet<string> pendingDeletes = new(StringComparer.Ordinal);
 
-    public Pop3MailReceiver(Pop3ReceiverOptions options, IMailboxStateStore store, bool storeIsDurable, TimeProvider timeProvider, ILogger<Pop3MailReceiver> logger)
+    public Pop3MailReceiver(Pop3ReceiverOptions options, IMailboxStateStore store, bool storeIsDurable, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         this.options = options;
         this.store = store;
         this.timeProvider = timeProvider;
-        this.logger = logger;
+        logger = loggerFactory.CreateLogger<Pop3MailReceiver>();
         stateKey = options.EffectiveStateKey;
-        server = $"{options.Host}:{options.EffectivePort}";
-        if (options.DangerousAcceptAnyServerCertificate)
-            ReceiverLog.DangerousCertificateOption(logger, server);
+        var wireLogger = loggerFactory.CreateLogger(Pop3WireLogger.Category);
+        var userName = options.UserName;
+        var provider = options.AccessTokenProvider;
+        connector = new(
+            new MailConnectionSettings
+            {
+                Protocol = "POP3",
+                Host = options.Host,
+                Port = options.EffectivePort,
+                Security = options.EffectiveSecurity,
+                UserName = userName,
+                Password = options.Password,
+                AccessToken = provider is null ? null : (forceRefresh, ct) => provider(new Pop3TokenRequest(userName, options.Host, forceRefresh), ct),
+                Timeout = options.Timeout,
+                CheckCertificateRevocation = options.CheckCertificateRevocation,
+                ServerCertificateValidationCallback = options.ServerCertificateValidationCallback,
+                DangerousAcceptAnyServerCertificate = options.DangerousAcceptAnyServerCertificate,
+            },
+            () => new Pop3Client(new Pop3WireLogger(wireLogger)),
+            new Events(logger));
+        server = connector.Server;
         if (!storeIsDurable && !options.DeleteAfterHandling)
             ReceiverLog.Pop3StateNotDurable(logger, server);
     }
@@ -232,38 +248,20 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
         while (true)
         {
             client?.Dispose();
+            client = null;
             if (failures > 0)
-                await Task.Delay(Backoff(failures), timeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Reconnect.Delay(failures, options.ReconnectBaseDelay, options.ReconnectMaxDelay), timeProvider, cancellationToken).ConfigureAwait(false);
 
-            client = CreateClient();
             try
             {
-                await client.ConnectAsync(options.Host, options.EffectivePort, options.EffectiveSecurity, cancellationToken).ConfigureAwait(false);
-                if (!client.IsSecure)
-                {
-                    // Security=None is refused with credentials at start; this guards a server that was expected to be secure.
-                    throw new AuthenticationException(
-                        $"Refusing to send the credentials of user '{options.UserName}' to {server} over an unencrypted connection. Use Security=Auto, StartTls or SslOnConnect.");
-                }
-
-                await client.AuthenticateAsync(new NetworkCredential(options.UserName, options.Password), cancellationToken).ConfigureAwait(false);
-                ReceiverLog.Pop3Connected(logger, server, client.SslProtocol.ToString());
-                return client;
+                return await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
             {
                 failures++;
                 ReceiverLog.Pop3ConnectFailed(logger, server, ex.GetType().Name, failures, options.MaxConnectAttempts);
                 if (failures >= options.MaxConnectAttempts)
-                {
-                    client.Dispose();
                     throw;
-                }
-            }
-            catch
-            {
-                client.Dispose();
-                throw;
             }
         }
     }
@@ -288,44 +286,18 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
         return failures >= options.MaxConnectAttempts ? throw new IOException($"The POP3 connection to {server} dropped {failures} times in a row; giving up this pass.", ex) : failures;
     }
 
-    private TimeSpan Backoff(int failures)
-    {
-        var exponential = options.ReconnectBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
-        var capped = Math.Min(exponential, options.ReconnectMaxDelay.TotalMilliseconds);
-        // Full jitter in the upper half keeps several instances from reconnecting in lockstep.
-        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
-    }
+    private static bool IsConnectionFailure(Exception ex, CancellationToken cancellationToken) => Reconnect.IsTransient(ex, cancellationToken);
 
-    /// <summary>Failures a new session may fix: network, timeouts and protocol breakdowns; not authentication or TLS trust.</summary>
-    private static bool IsConnectionFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex switch
-        {
-            OperationCanceledException => !cancellationToken.IsCancellationRequested,
-            SslHandshakeException or AuthenticationException => false,
-            IOException or SocketException or Pop3ProtocolException or ServiceNotConnectedException or TimeoutException => true,
-            _ => false,
-        };
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Only with the explicit, logged DangerousAcceptAnyServerCertificate development option.")]
-    private Pop3Client CreateClient()
+    /// <summary>The connector's events, under this receiver's category and event ids.</summary>
+    private sealed class Events(ILogger logger) : IMailConnectionEvents
     {
-        var client = new Pop3Client
-        {
-            Timeout = (int)Math.Clamp(options.Timeout.TotalMilliseconds, 1, int.MaxValue),
-            CheckCertificateRevocation = options.CheckCertificateRevocation,
-        };
-        if (options.DangerousAcceptAnyServerCertificate)
-            client.ServerCertificateValidationCallback = AcceptAnyCertificateForDevelopment;
-        else if (options.ServerCertificateValidationCallback is not null)
-            client.ServerCertificateValidationCallback = options.ServerCertificateValidationCallback;
-        return client;
-    }
+        public void AcceptsAnyCertificate(string server) => ReceiverLog.DangerousCertificateOption(logger, server);
 
-    private bool AcceptAnyCertificateForDevelopment(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (errors != SslPolicyErrors.None)
-            ReceiverLog.AcceptingInvalidCertificate(logger, server, errors.ToString(), certificate?.Subject);
-        return true;
+        public void AcceptingInvalidCertificate(string server, string errors, string? subject) => ReceiverLog.AcceptingInvalidCertificate(logger, server, errors, subject);
+
+        public void TokenRejected(string server) => ReceiverLog.Pop3TokenRejected(logger, server);
+
+        public void Connected(string server, bool secure, string protocol) => ReceiverLog.Pop3Connected(logger, server, protocol);
     }
 
     private sealed class Pop3Mail(Pop3MailReceiver receiver, byte[] raw) : ReceivedMail

@@ -43,4 +43,7 @@ internal static partial class ReceiverLog
 
     [LoggerMessage(EventId = 3127, Level = LogLevel.Warning, Message = "DangerousAcceptAnyServerCertificate is on: accepting an invalid certificate from {Server} ({Errors}, subject {Subject}). Never use this in production.")]
     public static partial void AcceptingInvalidCertificate(ILogger logger, string server, string errors, string? subject);
+
+    [LoggerMessage(EventId = 3129, Level = LogLevel.Information, Message = "POP3 server {Server} rejected the OAuth2 access token; asking the token provider for a fresh one")]
+    public static partial void Pop3TokenRejected(ILogger logger, string server);
 }

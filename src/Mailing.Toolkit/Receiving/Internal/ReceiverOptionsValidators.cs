@@ -24,7 +24,10 @@ internal sealed class Pop3ReceiverOptionsValidator(string path) : IValidateOptio
         else if (HeaderSafety.ContainsLineBreakOrNul(options.UserName))
             errors.Add($"{path}:UserName must not contain line breaks or NUL.");
         if (string.IsNullOrEmpty(options.Password))
-            errors.Add($"{path}:Password is required.");
+        {
+            if (options.AccessTokenProvider is null)
+                errors.Add($"{path}:Password is required (or set AccessTokenProvider in code for OAuth2).");
+        }
         else if (HeaderSafety.ContainsLineBreakOrNul(options.Password))
             errors.Add($"{path}:Password must not contain line breaks or NUL.");
         if (options.StateFilePath is { Length: > 0 } file && file.IndexOfAny(Path.GetInvalidPathChars()) >= 0)

@@ -49,18 +49,52 @@ public sealed class InboundProcessingBuilder
 
     /// <summary>
     /// Also processes the <see cref="IMailReceiver"/> registered under <paramref name="serviceKey"/>
-    /// (<c>services.AddKeyedSingleton&lt;IMailReceiver&gt;("billing", ...)</c>), with the same routes and options, in
-    /// its own loop with its own parallelism. The key is its name in logs, metrics and <see cref="InboundMail.Mailbox"/>.
-    /// The unnamed receiver, when one is registered, is processed as <c>default</c>.
+    /// (<c>AddImapReceiver("billing", ...)</c>, <c>AddPop3Receiver("billing", ...)</c>, or any
+    /// <c>services.AddKeyedSingleton&lt;IMailReceiver&gt;("billing", ...)</c>), with the same routes and options, in
+    /// its own loop with its own parallelism. The key is its name in logs, metrics (<c>mailing.mailbox</c>),
+    /// <see cref="InboundMail.Mailbox"/> and its own health check entry, <c>mailing.inbound.{key}</c>. The unnamed
+    /// receiver, when one is registered, is processed as <c>default</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The key is <c>default</c> or was added already.</exception>
-    public InboundProcessingBuilder Mailbox(string serviceKey)
+    /// <exception cref="InvalidOperationException">Called on the routes of a mailbox.</exception>
+    public InboundProcessingBuilder Mailbox(string serviceKey) => AddMailbox(serviceKey, null);
+
+    /// <summary>
+    /// Also processes the <see cref="IMailReceiver"/> registered under <paramref name="serviceKey"/>, like
+    /// <see cref="Mailbox(string)"/>, but with routes of its own, declared by <paramref name="routes"/>: its messages
+    /// take only these routes (and this <see cref="Default"/>), never the shared ones, and the shared routes never see
+    /// them. The options (<c>Mailing:Inbound</c>) are shared.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// p.Mailbox("billing", billing =&gt; billing.Default().Handle&lt;InvoiceHandler&gt;().MoveTo("Booked"));
+    /// </code>
+    /// </example>
+    /// <exception cref="ArgumentException">The key is <c>default</c> or was added already.</exception>
+    /// <exception cref="InvalidOperationException">Called on the routes of a mailbox.</exception>
+    public InboundProcessingBuilder Mailbox(string serviceKey, Action<InboundProcessingBuilder> routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        return AddMailbox(serviceKey, routes);
+    }
+
+    private InboundProcessingBuilder AddMailbox(string serviceKey, Action<InboundProcessingBuilder>? routes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceKey);
+        if (table.IsMailboxScope)
+            throw new InvalidOperationException($"Mailbox(\"{serviceKey}\") cannot be declared inside the routes of another mailbox: declare every mailbox on the builder AddInboundProcessing() passes.");
         serviceKey = HeaderSafety.EnsureSingleLine(serviceKey, "Mailbox key", nameof(serviceKey));
         if (serviceKey == InboundProcessingService.DefaultMailbox || table.Mailboxes.Contains(serviceKey))
             throw new ArgumentException($"The mailbox '{serviceKey}' is processed already.", nameof(serviceKey));
+        if (routes is not null)
+        {
+            var own = new InboundRouteTable { IsMailboxScope = true };
+            routes(new InboundProcessingBuilder(Services, own));
+            table.MailboxRoutes.Add(serviceKey, own);
+        }
+
         table.Mailboxes.Add(serviceKey);
+        InboundHealthCheck.AddFor(Services, serviceKey);
         return this;
     }
 

@@ -60,6 +60,9 @@ internal sealed class InboundMailboxWorker : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The routes this mailbox's messages take (its own, or the shared ones), the default route included.</summary>
+    public int RouteCount => router.Routes.Count();
+
     public InboundMailboxStatus Status { get; }
 
     /// <summary>One pass. <paramref name="intake"/> stops taking messages; <paramref name="processing"/> aborts the ones in flight.</summary>

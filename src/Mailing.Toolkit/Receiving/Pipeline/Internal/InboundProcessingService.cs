@@ -20,32 +20,36 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly CancellationTokenSource abort = new();
-    private readonly int routeCount;
 
     public InboundProcessingService(IServiceProvider services, InboundRouteTable table, IOptions<InboundProcessingOptions> options, InboundTelemetry telemetry, TimeProvider time, ILoggerFactory loggerFactory)
     {
         this.options = options.Value;
         this.time = time;
         logger = loggerFactory.CreateLogger<InboundProcessingService>();
-        var mailboxes = new List<(string Name, IMailReceiver Receiver)>();
+        var shared = new InboundRouter(table, this.options, logger);
+        var mailboxes = new List<(string Name, IMailReceiver Receiver, InboundRouter Router)>();
         if (services.GetService<IMailReceiver>() is { } unnamed)
-            mailboxes.Add((DefaultMailbox, unnamed));
+            mailboxes.Add((DefaultMailbox, unnamed, shared));
         foreach (var key in table.Mailboxes)
         {
-            mailboxes.Add((key, services.GetKeyedService<IMailReceiver>(key) ?? throw new InvalidOperationException(
-                $"AddInboundProcessing(): no IMailReceiver is registered under the key '{key}' given to Mailbox(\"{key}\").")));
+            var receiver = services.GetKeyedService<IMailReceiver>(key) ?? throw new InvalidOperationException(
+                $"AddInboundProcessing(): no IMailReceiver is registered under the key '{key}' given to Mailbox(\"{key}\"). Register one with AddImapReceiver(\"{key}\", ...), AddPop3Receiver(\"{key}\", ...) or AddMaildirReceiver(\"{key}\", ...).");
+            mailboxes.Add((key, receiver, table.MailboxRoutes.TryGetValue(key, out var own) ? new InboundRouter(own, this.options, logger) : shared));
         }
 
         if (mailboxes.Count == 0)
             throw new InvalidOperationException("AddInboundProcessing() needs a receiver: add one with AddMaildirReceiver(path) or AddPop3Receiver().");
-        var router = new InboundRouter(table, this.options, logger);
-        if (router.Routes.Any(r => r.Handlers.Contains(typeof(AutoRespondHandler))) && services.GetService<IServiceProviderIsService>()?.IsService(typeof(AutoResponding.IAutoResponder)) == false)
+        if (mailboxes.Any(m => m.Router.Routes.Any(r => r.Handlers.Contains(typeof(AutoRespondHandler)))) && services.GetService<IServiceProviderIsService>()?.IsService(typeof(AutoResponding.IAutoResponder)) == false)
             throw new InvalidOperationException("An inbound route calls AutoRespond(), but no auto-responder is registered: add AddAutoResponder().");
-        routeCount = router.Routes.Count();
+
+        // A keyed receiver the builder methods registered but no Mailbox() names is not processed: say so once.
+        foreach (var key in services.GetServices<ReceiverRegistration>().Select(r => r.Key).OfType<string>().Distinct().Where(k => !table.Mailboxes.Contains(k)))
+            PipelineLog.KeyedReceiverNotProcessed(logger, key);
+
         var parser = services.GetRequiredService<IMailParser>();
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         workers = mailboxes
-            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>()))
+            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>()))
             .ToArray();
         telemetry.Mailboxes = () => Statuses;
     }
@@ -79,7 +83,7 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
 
     private async Task LoopAsync(InboundMailboxWorker worker, CancellationToken stoppingToken)
     {
-        PipelineLog.Started(logger, worker.Name, routeCount, options.MaxParallelism, options.PollInterval.TotalMilliseconds);
+        PipelineLog.Started(logger, worker.Name, worker.RouteCount, options.MaxParallelism, options.PollInterval.TotalMilliseconds);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -14,6 +14,12 @@ internal sealed class InboundRouteTable
 
     /// <summary>The service keys of the keyed receivers processed besides the unnamed one.</summary>
     public List<string> Mailboxes { get; } = [];
+
+    /// <summary>The mailboxes that have routes of their own (<c>Mailbox(key, routes)</c>); the others take these routes.</summary>
+    public Dictionary<string, InboundRouteTable> MailboxRoutes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether this table holds the routes of one mailbox, in which <c>Mailbox()</c> cannot be called again.</summary>
+    public bool IsMailboxScope { get; init; }
 }
 
 /// <summary>A route as the builder collects it.</summary>

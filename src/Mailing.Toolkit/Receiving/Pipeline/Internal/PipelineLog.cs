@@ -43,4 +43,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 3212, Level = LogLevel.Debug, Message = "Pass over mailbox {Mailbox} done: {Received} received, {Handled} handled, {Unrouted} unrouted, {Quarantined} quarantined, {Deferred} deferred")]
     public static partial void PassDone(ILogger logger, string mailbox, int received, int handled, int unrouted, int quarantined, int deferred);
+
+    [LoggerMessage(EventId = 3213, Level = LogLevel.Information, Message = "The receiver registered under the key {Key} is not processed by the inbound pipeline; add p.Mailbox(\"{Key}\") to AddInboundProcessing() to process it")]
+    public static partial void KeyedReceiverNotProcessed(ILogger logger, string key);
 }
