@@ -12,12 +12,23 @@ public sealed class ImapReceiverOptions
 
     /// <summary>
     /// For several app instances on one mailbox: a folder <b>unique to this instance</b>, for example
-    /// <c>Processing/worker-1</c>, created when missing. Each pass first moves a batch from <see cref="Folder"/> into it
-    /// (UID MOVE, atomic on the server, so two instances never claim the same message) and then hands out what this
-    /// folder holds; acknowledgements act there. Messages an instance claimed but did not acknowledge stay in its
-    /// claim folder and are handed again by the next pass of the same instance. Empty (the default): no claiming.
+    /// <c>Processing/worker-1</c>, created when missing; give every instance's claim folder the same parent. Each pass
+    /// first claims a batch in <see cref="Folder"/> (a conditional store of this instance's keyword, which the server
+    /// grants to one instance only) and moves it here, then hands out what this folder holds; acknowledgements act
+    /// here. A message is handed only by the instance whose claim the server confirmed. Messages claimed but not
+    /// acknowledged are handed again by the next pass of the same instance or, when the server supports METADATA and
+    /// this instance stops renewing its lease (<see cref="ClaimLease"/>), taken over by another. Requires MOVE and
+    /// CONDSTORE. Empty (the default): no claiming. The protocol, step by step: docs/receiving.md.
     /// </summary>
     public string? ClaimFolder { get; set; }
+
+    /// <summary>
+    /// With <see cref="ClaimFolder"/>: how long this instance's claims outlive it. It renews its lease every third of
+    /// this; another instance that sees the lease unchanged for this long takes over its unhandled messages, and this
+    /// instance hands nothing once two thirds have passed without a renewal. Handlers that may run longer than a third
+    /// of it while the server is unreachable should get a longer lease.
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// Messages fetched per round trip (one UID FETCH for sizes and dates, one for the bodies, up to

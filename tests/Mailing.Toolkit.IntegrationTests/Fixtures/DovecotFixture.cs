@@ -116,6 +116,34 @@ public sealed class DovecotFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Appends <paramref name="count"/> plain messages to <paramref name="user"/>'s INBOX in one MULTIAPPEND; returns their Message-IDs.</summary>
+    public async Task<List<string>> AppendManyAsync(string user, int count)
+    {
+        using var imap = await ConnectImapAsync(user);
+        var messages = Enumerable.Range(1, count).Select(i =>
+        {
+            var message = new MimeKit.MimeMessage { Subject = $"bulk {i}", MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("example.test") };
+            message.From.Add(MimeKit.MailboxAddress.Parse("sender@example.test"));
+            message.To.Add(MimeKit.MailboxAddress.Parse($"{user}@example.test"));
+            message.Body = new MimeKit.TextPart("plain") { Text = $"Body of bulk {i}" };
+            return message;
+        }).ToList();
+        await imap.Inbox.AppendAsync(messages.Select(m => (MailKit.IAppendRequest)new MailKit.AppendRequest(m)).ToList());
+        await imap.DisconnectAsync(quit: true);
+        return messages.Select(m => m.MessageId!).ToList();
+    }
+
+    /// <summary>How many messages <paramref name="folder"/> of <paramref name="user"/> holds (only the \Seen ones when <paramref name="seenOnly"/>).</summary>
+    public async Task<int> CountAsync(string user, string folder, bool seenOnly = false)
+    {
+        using var imap = await ConnectImapAsync(user);
+        var target = await imap.GetFolderAsync(folder);
+        await target.OpenAsync(MailKit.FolderAccess.ReadOnly);
+        var count = seenOnly ? (await target.SearchAsync(MailKit.Search.SearchQuery.Seen)).Count : target.Count;
+        await imap.DisconnectAsync(quit: true);
+        return count;
+    }
+
     /// <summary>The home (and Maildir root, <c>Maildir/</c> below it) of <paramref name="user"/>.</summary>
     public string MaildirOf(string user) => Path.Combine(Root, "mail", user);
 

@@ -14,7 +14,7 @@ namespace Mailing.Toolkit.IntegrationTests.Receiving;
 
 /// <summary>
 /// The IMAP receiver against a real Dovecot: IDLE and polling, position across restarts, UIDVALIDITY resync,
-/// reconnects after kicks, dispositions, large bodies, two instances claiming from one mailbox.
+/// reconnects after kicks, dispositions, large bodies, a claim folder across restarts (several instances: <see cref="ImapClaimTests"/>).
 /// </summary>
 [Collection(DovecotFixture.Collection)]
 public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposable
@@ -121,7 +121,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         foreach (var mail in again)
             await second.GetRequiredService<IMailReceiver>().AcknowledgeAsync(mail, MailDisposition.MarkSeen);
         Assert.Empty(await ListAsync(second.GetRequiredService<IMailReceiver>()));
-        Assert.Equal(5, await CountAsync(user, "INBOX", seenOnly: true));
+        Assert.Equal(5, await dovecot.CountAsync(user, "INBOX", seenOnly: true));
     }
 
     [SkippableFact]
@@ -135,7 +135,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         var mails = await ListAsync(provider.GetRequiredService<IMailReceiver>());
 
         Assert.Equal(["a", "b"], await SubjectsAsync(mails));
-        Assert.Equal(0, await CountAsync(user, "INBOX", seenOnly: true));
+        Assert.Equal(0, await dovecot.CountAsync(user, "INBOX", seenOnly: true));
         Assert.All(mails, mail => Assert.Matches("^[0-9]+:[0-9]+$", mail.Id));
         Assert.All(mails, mail => Assert.Equal($"imap://{user}@{dovecot.Host}:{dovecot.ImapPort}/INBOX", mail.Mailbox));
     }
@@ -197,9 +197,9 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
         await receiver.AcknowledgeAsync(mails[1], MailDisposition.Delete);
         await receiver.AcknowledgeAsync(mails[2], MailDisposition.MarkSeen);
 
-        Assert.Equal(1, await CountAsync(user, "INBOX"));
-        Assert.Equal(1, await CountAsync(user, "INBOX", seenOnly: true));
-        Assert.Equal(1, await CountAsync(user, "Archive/Done"));
+        Assert.Equal(1, await dovecot.CountAsync(user, "INBOX"));
+        Assert.Equal(1, await dovecot.CountAsync(user, "INBOX", seenOnly: true));
+        Assert.Equal(1, await dovecot.CountAsync(user, "Archive/Done"));
         Assert.Empty(await ListAsync(receiver));
     }
 
@@ -256,7 +256,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
     {
         dovecot.EnsureAvailable();
         var user = dovecot.CreateUser("imap");
-        var sent = await AppendManyAsync(user, 120);
+        var sent = await dovecot.AppendManyAsync(user, 120);
         await using var provider = Build(user, configureReceiver: r => r.BatchSize = 25);
         var receiver = provider.GetRequiredService<IMailReceiver>();
         var handled = new List<string>();
@@ -299,43 +299,6 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
     }
 
     [SkippableFact]
-    public async Task ReceiveAsync_TwoInstancesWithClaimFolders_HandleEachOf500MessagesExactlyOnce()
-    {
-        dovecot.EnsureAvailable();
-        var user = dovecot.CreateUser("imap");
-        var sent = await AppendManyAsync(user, 500);
-        await using var a = Build(user, configureReceiver: r => (r.ClaimFolder, r.BatchSize, r.StateFilePath) = ("Processing/a", 20, Path.Combine(stateFolder, "a.json")));
-        await using var b = Build(user, configureReceiver: r => (r.ClaimFolder, r.BatchSize, r.StateFilePath) = ("Processing/b", 20, Path.Combine(stateFolder, "b.json")));
-        var handled = new ConcurrentQueue<string>();
-
-        async Task RunAsync(IMailReceiver receiver)
-        {
-            while (true)
-            {
-                var any = false;
-                await foreach (var mail in receiver.ReceiveAsync())
-                {
-                    any = true;
-                    handled.Enqueue((await LoadAsync(mail)).MessageId ?? "");
-                    await receiver.AcknowledgeAsync(mail, MailDisposition.MarkSeen);
-                }
-
-                if (!any)
-                    return;
-            }
-        }
-
-        await Task.WhenAll(
-            Task.Run(() => RunAsync(a.GetRequiredService<IMailReceiver>())),
-            Task.Run(() => RunAsync(b.GetRequiredService<IMailReceiver>())));
-
-        Assert.Equal((500, 500, 0), (handled.Count, handled.Distinct().Count(), sent.Except(handled).Count()));
-        Assert.Equal(sent.Order(), handled.Order());
-        Assert.Equal(0, await CountAsync(user, "INBOX"));
-        Assert.Equal(500, await CountAsync(user, "Processing/a") + await CountAsync(user, "Processing/b"));
-    }
-
-    [SkippableFact]
     public async Task ReceiveAsync_ClaimedButNotAcknowledged_IsHandedAgainByTheSameInstanceAfterARestart()
     {
         dovecot.EnsureAvailable();
@@ -353,7 +316,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
 
         await using var second = Build(user, configureReceiver: Claim);
         Assert.Equal(["claimed"], await SubjectsAsync(await ListAsync(second.GetRequiredService<IMailReceiver>())));
-        Assert.Equal(1, await CountAsync(user, "Processing/a"));
+        Assert.Equal(1, await dovecot.CountAsync(user, "Processing/a"));
     }
 
     [SkippableFact]
@@ -368,7 +331,7 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
 
         Assert.Contains("Mailing:Imap:Receiver:Folder", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => MailDisposition.MoveTo("Done\r\nA2 LOGOUT"));
-        Assert.Equal(1, await CountAsync(user, "INBOX"));
+        Assert.Equal(1, await dovecot.CountAsync(user, "INBOX"));
     }
 
     private ServiceProvider Build(string user, Action<ImapOptions>? configure = null, Action<ImapReceiverOptions>? configureReceiver = null, ImapWireCapture? wire = null)
@@ -423,26 +386,6 @@ public sealed class ImapReceiverDovecotTests(DovecotFixture dovecot) : IDisposab
             await target.AppendAsync(new AppendRequest(message, flags));
         await imap.DisconnectAsync(quit: true);
         return [.. messages];
-    }
-
-    /// <summary>Appends <paramref name="count"/> messages in one MULTIAPPEND; returns their Message-IDs.</summary>
-    private async Task<List<string>> AppendManyAsync(string user, int count)
-    {
-        using var imap = await dovecot.ConnectImapAsync(user);
-        var messages = Enumerable.Range(1, count).Select(i => Message(user, $"bulk {i}")).ToList();
-        await imap.Inbox.AppendAsync(messages.Select(m => (IAppendRequest)new AppendRequest(m)).ToList());
-        await imap.DisconnectAsync(quit: true);
-        return messages.Select(m => m.MessageId!).ToList();
-    }
-
-    private async Task<int> CountAsync(string user, string folder, bool seenOnly = false)
-    {
-        using var imap = await dovecot.ConnectImapAsync(user);
-        var target = await imap.GetFolderAsync(folder);
-        await target.OpenAsync(FolderAccess.ReadOnly);
-        var count = seenOnly ? (await target.SearchAsync(MailKit.Search.SearchQuery.Seen)).Count : target.Count;
-        await imap.DisconnectAsync(quit: true);
-        return count;
     }
 
     private async Task CreateFolderAsync(string user, string name)

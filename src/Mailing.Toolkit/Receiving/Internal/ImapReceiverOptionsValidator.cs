@@ -13,6 +13,8 @@ internal sealed class ImapReceiverOptionsValidator(string path) : IValidateOptio
         CheckFolder(errors, "ClaimFolder", options.ClaimFolder, required: false);
         if (!string.IsNullOrWhiteSpace(options.ClaimFolder) && string.Equals(options.ClaimFolder, options.Folder, StringComparison.OrdinalIgnoreCase))
             errors.Add($"{path}:ClaimFolder must differ from Folder ('{options.Folder}'): messages are claimed by moving them out of Folder.");
+        if (options.ClaimLease < TimeSpan.FromSeconds(1) || options.ClaimLease > TimeSpan.FromHours(24))
+            errors.Add($"{path}:ClaimLease must be between 00:00:01 and 1.00:00:00, written hh:mm:ss (was {options.ClaimLease:c}).");
         if (options.BatchSize is < 1 or > 1000)
             errors.Add($"{path}:BatchSize must be 1-1000 (was {options.BatchSize}).");
         if (options.MaxPrefetchSize < 0)
