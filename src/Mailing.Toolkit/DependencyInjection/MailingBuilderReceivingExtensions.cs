@@ -10,7 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// Registers the Maildir and POP3 receivers. The unnamed receiver becomes the <see cref="IMailReceiver"/>; adding the
 /// same one again only applies its configure action, and adding a second, different unnamed one is reported as a
 /// mistake. Further mailboxes are keyed receivers (<c>AddPop3Receiver("billing", ...)</c>), configured from
-/// <c>Mailing:Receivers:{key}</c> and resolved with <c>[FromKeyedServices("billing")] IMailReceiver</c>.
+/// <c>Mailing:Receivers:{key}</c> and resolved with <c>[FromKeyedServices("billing")] IMailReceiver</c>. The same rules
+/// hold per key: adding the same transport under a key again only applies its configure action, and a key another
+/// receiver took already is refused with an <see cref="InvalidOperationException"/>.
 /// </summary>
 public static class MailingBuilderReceivingExtensions
 {

@@ -75,7 +75,21 @@ internal sealed record ReceiverRegistration(string Transport, string? Key)
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var name = key ?? Options.Options.DefaultName;
-        var first = TryAdd(services, transport, key);
+        var registration = new ReceiverRegistration(transport, key);
+        var first = !services.Any(d => d.ServiceType == typeof(ReceiverRegistration) && Equals(d.ImplementationInstance, registration));
+
+        // Checked before anything is added, so a refused call leaves the collection as it was.
+        if (first && (key is null ? services.Any(d => d.ServiceType == typeof(IMailReceiver) && !d.IsKeyedService) : services.Any(d => d.ServiceType == typeof(IMailReceiver) && d.IsKeyedService && Equals(d.ServiceKey, key))))
+        {
+            var taken = services.Where(d => d.ServiceType == typeof(ReceiverRegistration)).Select(d => d.ImplementationInstance).OfType<ReceiverRegistration>().FirstOrDefault(r => r.Key == key)?.Transport;
+            var by = taken is null ? "another IMailReceiver" : $"the {taken} receiver";
+            throw new InvalidOperationException(key is null
+                ? $"{method}() cannot register the IMailReceiver: {by} already is the unnamed one. Keep one unnamed receiver, and add the others under a key, for example {method}(\"billing\", ...), resolved with [FromKeyedServices(\"billing\")]."
+                : $"{method}(\"{key}\") cannot register the IMailReceiver keyed '{key}': {by} already is registered under that key. A key names one mailbox: choose another key for this one.");
+        }
+
+        if (first)
+            services.AddSingleton(registration);
         also?.Invoke(first);
         var options = services.AddOptions<TOptions>(name);
         if (first && section is not null)
@@ -84,13 +98,6 @@ internal sealed record ReceiverRegistration(string Transport, string? Key)
             options.Configure(configure);
         if (!first)
             return builder;
-
-        if (key is null ? services.Any(d => d.ServiceType == typeof(IMailReceiver) && !d.IsKeyedService) : services.Any(d => d.ServiceType == typeof(IMailReceiver) && d.IsKeyedService && Equals(d.ServiceKey, key)))
-        {
-            throw new InvalidOperationException(key is null
-                ? $"{method}() cannot register the IMailReceiver: another receiver already is the unnamed one. Keep one unnamed receiver, and add the others under a key, for example {method}(\"billing\", ...), resolved with [FromKeyedServices(\"billing\")]."
-                : $"{method}(\"{key}\") cannot register the IMailReceiver keyed '{key}': another receiver already is registered under that key.");
-        }
 
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<TOptions>>(new NamedOptionsValidator<TOptions>(name, validator(path)));
@@ -112,15 +119,6 @@ internal sealed record ReceiverRegistration(string Transport, string? Key)
         }
 
         return builder;
-    }
-
-    private static bool TryAdd(IServiceCollection services, string transport, string? key)
-    {
-        var registration = new ReceiverRegistration(transport, key);
-        if (services.Any(d => d.ServiceType == typeof(ReceiverRegistration) && Equals(d.ImplementationInstance, registration)))
-            return false;
-        services.AddSingleton(registration);
-        return true;
     }
 }
 
