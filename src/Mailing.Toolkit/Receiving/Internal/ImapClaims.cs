@@ -164,7 +164,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
             var ours = held.Where(s => Holds(s.Keywords, Keyword, previousOwner)).Select(s => s.UniqueId).OrderBy(uid => uid.Id).Take(options.BatchSize).ToList();
             await ReleaseAsync(source, held.Where(s => !Holds(s.Keywords, Keyword, previousOwner)).Select(s => s.UniqueId).ToList(), ct).ConfigureAwait(false);
             if (ours.Count > 0)
-                return (await MoveAsync(imap, session, sourcePath, ours, finishing: true, ct).ConfigureAwait(false), 0);
+                return (await MoveAsync(imap, session, sourcePath, ours, previousOwner, finishing: true, ct).ConfigureAwait(false), 0);
         }
 
         if (takeover is null && previousOwner is not null)
@@ -203,15 +203,16 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
             ImapReceiverLog.ClaimConflict(logger, conflicted.Count, sourcePath);
         if (claimed.Count == 0)
             return (0, free.Count);
-        return (await MoveAsync(imap, session, sourcePath, claimed, finishing: false, ct).ConfigureAwait(false), 0);
+        return (await MoveAsync(imap, session, sourcePath, claimed, previousOwner, finishing: false, ct).ConfigureAwait(false), 0);
     }
 
     /// <summary>
     /// Moves claimed messages into the claim folder. When <paramref name="finishing"/> a move this instance started
     /// before (the reply lost, the process killed), copies it may have left at the end of the claim folder are found
-    /// first, and only their originals expunged, so no message lands there twice.
+    /// first, and only their originals expunged, so no message lands there twice. Messages taken over from
+    /// <paramref name="previousOwner"/> lose its keyword before they move, so in the claim folder they carry ours alone.
     /// </summary>
-    private async Task<int> MoveAsync(ImapClient imap, ImapReceiverSession session, string sourcePath, List<UniqueId> uids, bool finishing, CancellationToken ct)
+    private async Task<int> MoveAsync(ImapClient imap, ImapReceiverSession session, string sourcePath, List<UniqueId> uids, string? previousOwner, bool finishing, CancellationToken ct)
     {
         var copied = finishing ? await FindCopiesAsync(session, sourcePath, uids, ct).ConfigureAwait(false) : [];
         var source = await session.SelectAsync(sourcePath, fresh: false, ct).ConfigureAwait(false);
@@ -226,6 +227,12 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
         var rest = uids.Except(copied).ToList();
         if (rest.Count == 0)
             return copied.Count;
+        if (previousOwner is not null)
+        {
+            // Ours already (the conditional store proved it), so a plain store: a fence of the previous owner racing it has lost.
+            await source.StoreAsync(rest, new StoreFlagsRequest(StoreAction.Remove, [previousOwner]) { Silent = true }, ct).ConfigureAwait(false);
+        }
+
         var target = await ImapMailboxManager.GetFolderAsync(imap, Folder, ct).ConfigureAwait(false);
         try
         {
