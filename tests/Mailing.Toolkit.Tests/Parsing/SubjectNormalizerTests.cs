@@ -1,4 +1,5 @@
 using Mailing.Toolkit.Parsing.Internal;
+using Mailing.Toolkit.Text.Internal;
 
 namespace Mailing.Toolkit.Tests.Parsing;
 

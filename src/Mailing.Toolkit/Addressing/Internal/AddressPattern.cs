@@ -1,4 +1,4 @@
-namespace Mailing.Toolkit.AutoResponding.Internal;
+namespace Mailing.Toolkit.Addressing.Internal;
 
 /// <summary>
 /// An address pattern with <c>*</c> (any run of characters) and <c>?</c> (one character), compared ignoring case.

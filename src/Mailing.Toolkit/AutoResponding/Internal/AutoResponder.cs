@@ -1,3 +1,4 @@
+using Mailing.Toolkit.Addressing.Internal;
 using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Templating;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Mailing.Toolkit.Addressing.Internal;
 using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Text;
 

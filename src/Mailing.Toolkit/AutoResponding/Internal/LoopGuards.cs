@@ -1,3 +1,4 @@
+using Mailing.Toolkit.Addressing.Internal;
 using Mailing.Toolkit.Parsing;
 
 namespace Mailing.Toolkit.AutoResponding.Internal;

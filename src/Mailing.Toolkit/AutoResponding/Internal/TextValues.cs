@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using Mailing.Toolkit.Parsing.Internal;
+using Mailing.Toolkit.Text.Internal;
 
 namespace Mailing.Toolkit.AutoResponding.Internal;
 

@@ -1,7 +1,7 @@
 using MailKit;
 using MailKit.Net.Imap;
 
-namespace Mailing.Toolkit.Mailboxes.Internal;
+namespace Mailing.Toolkit.Imap.Internal;
 
 /// <summary>
 /// Folder names as users write them (levels separated by <c>/</c>) and as the server has them (its own

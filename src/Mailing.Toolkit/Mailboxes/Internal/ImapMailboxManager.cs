@@ -9,32 +9,31 @@ namespace Mailing.Toolkit.Mailboxes.Internal;
 
 /// <summary>
 /// <see cref="IMailboxManager"/> over one MailKit IMAP connection. Management calls are short and infrequent,
-/// and servers cap connections per user (Dovecot: 10 per IP), so the manager keeps a single connection and a
-/// <see cref="SemaphoreSlim"/> hands it to one caller at a time: concurrent calls queue instead of failing with
-/// "ImapClient is busy". A dropped connection is replaced on the next call; a call that can safely run twice
-/// (everything but append, copy and rename) is retried once on a new connection when a reused one turns out dead.
+/// and servers cap connections per user (Dovecot: 10 per IP), so the manager keeps a single
+/// <see cref="ImapSession"/> (the receiver's session type), which hands it to one caller at a time: concurrent calls
+/// queue instead of failing with "ImapClient is busy". A dropped connection is replaced on the next call; a call that
+/// can safely run twice (everything but append, copy and rename) is retried once on a new connection when a reused
+/// one turns out dead.
 /// </summary>
 internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, IDisposable
 {
     private const StatusItems FolderStatus = StatusItems.Count | StatusItems.Unread | StatusItems.UidNext | StatusItems.UidValidity;
 
-    /// <summary>A connection unused for this long is checked with NOOP first: servers drop idle sessions (autologout).</summary>
-    private static readonly TimeSpan CheckAfterIdle = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// One retry, at once, and only of a reused connection (a failure to connect is reported, not repeated); a
+    /// connection unused for a minute is checked with NOOP first, as servers drop idle sessions (autologout).
+    /// </summary>
+    private static readonly ImapRetryPolicy Retry = new(MaxAttempts: 2, BaseDelay: TimeSpan.Zero, MaxDelay: TimeSpan.Zero, RetryFailedConnect: false, CheckAfterIdle: TimeSpan.FromMinutes(1));
 
     private readonly ImapConnector connector;
-    private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private ImapClient? client;
-    private ImapFolder? opened;
-    private long lastUsed;
-    private bool disposed;
+    private readonly ImapSession session;
 
     public ImapMailboxManager(ImapConnector connector, TimeProvider timeProvider, ILogger<ImapMailboxManager> logger)
     {
         this.connector = connector;
-        this.timeProvider = timeProvider;
         this.logger = logger;
+        session = new ImapSession(connector, Retry, timeProvider, new SessionEvents(logger));
     }
 
     public Task<IReadOnlyList<MailFolderInfo>> ListFoldersAsync(bool subscribedOnly = false, CancellationToken cancellationToken = default) =>
@@ -61,7 +60,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var path = FolderNames.Check(name, nameof(name));
         return RunAsync("create folder", path, repeatable: true, async (imap, ct) =>
         {
-            var (folder, created) = await EnsureFolderAsync(imap, path, ct).ConfigureAwait(false);
+            var (folder, created) = await ImapFolders.EnsureAsync(imap, path, ct).ConfigureAwait(false);
             if (created)
                 MailboxLog.FolderCreated(logger, path);
             if (!folder.Attributes.HasFlag(FolderAttributes.NoSelect))
@@ -76,10 +75,10 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var newPath = FolderNames.Check(newName, nameof(newName));
         return RunAsync("rename folder", path, repeatable: false, async (imap, ct) =>
         {
-            var folder = await GetFolderAsync(imap, path, ct).ConfigureAwait(false);
+            var folder = await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false);
             var (parentPath, leaf) = FolderNames.Split(newPath);
-            var parent = parentPath is null ? RootOf(imap) : (await EnsureFolderAsync(imap, parentPath, ct).ConfigureAwait(false)).Folder;
-            await CloseIfWithinAsync(path, ct).ConfigureAwait(false);
+            var parent = parentPath is null ? ImapFolders.RootOf(imap) : (await ImapFolders.EnsureAsync(imap, parentPath, ct).ConfigureAwait(false)).Folder;
+            await session.CloseIfWithinAsync(path, ct).ConfigureAwait(false);
             await folder.RenameAsync(parent, leaf, ct).ConfigureAwait(false);
             MailboxLog.FolderRenamed(logger, path, newPath);
             return true;
@@ -91,8 +90,8 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var path = FolderNames.Check(name, nameof(name));
         return RunAsync("delete folder", path, repeatable: true, async (imap, ct) =>
         {
-            var folder = await GetFolderAsync(imap, path, ct).ConfigureAwait(false);
-            await CloseIfWithinAsync(path, ct).ConfigureAwait(false);
+            var folder = await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false);
+            await session.CloseIfWithinAsync(path, ct).ConfigureAwait(false);
             await folder.DeleteAsync(ct).ConfigureAwait(false);
             MailboxLog.FolderDeleted(logger, path);
             return true;
@@ -104,7 +103,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var path = FolderNames.Check(name, nameof(name));
         return RunAsync(subscribed ? "subscribe" : "unsubscribe", path, repeatable: true, async (imap, ct) =>
         {
-            var folder = await GetFolderAsync(imap, path, ct).ConfigureAwait(false);
+            var folder = await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false);
             if (subscribed)
                 await folder.SubscribeAsync(ct).ConfigureAwait(false);
             else
@@ -118,7 +117,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var path = FolderNames.Check(folder, nameof(folder));
         return RunAsync<IReadOnlyList<MailAccessEntry>>("read the access control list", path, repeatable: true, async (imap, ct) =>
         {
-            var acl = await (await GetFolderAsync(imap, path, ct).ConfigureAwait(false)).GetAccessControlListAsync(ct).ConfigureAwait(false);
+            var acl = await (await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false)).GetAccessControlListAsync(ct).ConfigureAwait(false);
             return acl.Select(entry => new MailAccessEntry(entry.Name, entry.Rights.ToString())).ToArray();
         }, cancellationToken);
     }
@@ -130,7 +129,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var letters = CheckRights(rights, nameof(rights));
         return RunAsync("set access rights", path, repeatable: true, async (imap, ct) =>
         {
-            var target = await GetFolderAsync(imap, path, ct).ConfigureAwait(false);
+            var target = await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false);
             await target.SetAccessRightsAsync(identifier, new AccessRights(letters), ct).ConfigureAwait(false);
             MailboxLog.AccessRightsChanged(logger, path, identifier, letters);
             return true;
@@ -143,7 +142,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         CheckIdentifier(identifier, nameof(identifier));
         return RunAsync("remove access rights", path, repeatable: true, async (imap, ct) =>
         {
-            var target = await GetFolderAsync(imap, path, ct).ConfigureAwait(false);
+            var target = await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false);
             await target.RemoveAccessAsync(identifier, ct).ConfigureAwait(false);
             MailboxLog.AccessRightsChanged(logger, path, identifier, string.Empty);
             return true;
@@ -155,7 +154,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var path = FolderNames.Check(folder, nameof(folder));
         return RunAsync("read my rights", path, repeatable: true, async (imap, ct) =>
         {
-            var rights = await (await GetFolderAsync(imap, path, ct).ConfigureAwait(false)).GetMyAccessRightsAsync(ct).ConfigureAwait(false);
+            var rights = await (await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false)).GetMyAccessRightsAsync(ct).ConfigureAwait(false);
             return rights.ToString();
         }, cancellationToken);
     }
@@ -164,7 +163,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
     {
         var path = FolderNames.Check(folder, nameof(folder));
         return RunAsync("read the quota", path, repeatable: true, async (imap, ct) =>
-            await ReadQuotaAsync(await GetFolderAsync(imap, path, ct).ConfigureAwait(false), ct).ConfigureAwait(false), cancellationToken);
+            await ReadQuotaAsync(await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false), ct).ConfigureAwait(false), cancellationToken);
     }
 
     public Task<IReadOnlyList<uint>> SearchAsync(string folder, MailSearch query, CancellationToken cancellationToken = default)
@@ -174,7 +173,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var imapQuery = SearchTranslator.Translate(query, nameof(query));
         return RunAsync<IReadOnlyList<uint>>("search", path, repeatable: true, async (imap, ct) =>
         {
-            var source = await OpenAsync(imap, path, FolderAccess.ReadOnly, ct).ConfigureAwait(false);
+            var source = await session.OpenAsync(path, FolderAccess.ReadOnly, fresh: false, ct).ConfigureAwait(false);
             var uids = await source.SearchAsync(imapQuery, ct).ConfigureAwait(false);
             return uids.Select(uid => uid.Id).ToArray();
         }, cancellationToken);
@@ -187,7 +186,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         var messageFlags = ToMessageFlags(flags);
         return RunAsync("append", path, repeatable: false, async (imap, ct) =>
         {
-            var target = await GetFolderAsync(imap, path, ct).ConfigureAwait(false);
+            var target = await ImapFolders.GetAsync(imap, path, ct).ConfigureAwait(false);
             var uid = await GuardQuotaAsync(target, path, () => target.AppendAsync(new AppendRequest(message, messageFlags), ct), ct).ConfigureAwait(false);
             return uid?.Id;
         }, cancellationToken);
@@ -208,7 +207,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
             return Task.CompletedTask;
         return RunAsync(add ? "add flags" : "remove flags", path, repeatable: true, async (imap, ct) =>
         {
-            var source = await OpenAsync(imap, path, FolderAccess.ReadWrite, ct).ConfigureAwait(false);
+            var source = await session.OpenAsync(path, FolderAccess.ReadWrite, fresh: false, ct).ConfigureAwait(false);
             await source.StoreAsync(ids, new StoreFlagsRequest(add ? StoreAction.Add : StoreAction.Remove, messageFlags) { Silent = true }, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken);
@@ -222,7 +221,7 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
             return Task.CompletedTask;
         return RunAsync("delete messages", path, repeatable: true, async (imap, ct) =>
         {
-            var source = await OpenAsync(imap, path, FolderAccess.ReadWrite, ct).ConfigureAwait(false);
+            var source = await session.OpenAsync(path, FolderAccess.ReadWrite, fresh: false, ct).ConfigureAwait(false);
             await source.StoreAsync(ids, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, ct).ConfigureAwait(false);
             // UID EXPUNGE (UIDPLUS) removes only these messages, not others another client marked \Deleted.
             if (expunge)
@@ -231,30 +230,9 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         }, cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (disposed)
-            return;
-        await gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            disposed = true;
-            await CloseAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => session.DisposeAsync();
 
-    public void Dispose()
-    {
-        if (disposed)
-            return;
-        disposed = true;
-        client?.Dispose();
-        client = null;
-    }
+    public void Dispose() => session.Dispose();
 
     private Task<IReadOnlyDictionary<uint, uint>> Transfer(string operation, string folder, IReadOnlyCollection<uint> uids, string destination, bool move, CancellationToken cancellationToken)
     {
@@ -267,118 +245,26 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         // A move repeated after a lost connection finds the messages gone and moves nothing twice; a copy would duplicate.
         return RunAsync<IReadOnlyDictionary<uint, uint>>(operation, path, repeatable: move, async (imap, ct) =>
         {
-            var target = await GetFolderAsync(imap, destinationPath, ct).ConfigureAwait(false);
-            var source = await OpenAsync(imap, path, move ? FolderAccess.ReadWrite : FolderAccess.ReadOnly, ct).ConfigureAwait(false);
+            var target = await ImapFolders.GetAsync(imap, destinationPath, ct).ConfigureAwait(false);
+            var source = await session.OpenAsync(path, move ? FolderAccess.ReadWrite : FolderAccess.ReadOnly, fresh: false, ct).ConfigureAwait(false);
             var map = await GuardQuotaAsync(target, destinationPath, () => move ? source.MoveToAsync(ids, target, ct) : source.CopyToAsync(ids, target, ct), ct).ConfigureAwait(false);
             return map.ToDictionary(pair => pair.Key.Id, pair => pair.Value.Id);
         }, cancellationToken);
     }
 
-    /// <summary>Runs one operation on the connection, alone; opens or replaces the connection and turns failures into <see cref="MailboxException"/>s.</summary>
+    /// <summary>Runs one operation on the session and turns failures into <see cref="MailboxException"/>s.</summary>
     private async Task<T> RunAsync<T>(string operation, string? folder, bool repeatable, Func<ImapClient, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            for (var attempt = 1; ; attempt++)
-            {
-                // Only a connection that served earlier calls can have died unnoticed; a failure to connect is not retried here.
-                var reused = client is { IsConnected: true, IsAuthenticated: true };
-                try
-                {
-                    await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-                    var result = await action(client!, cancellationToken).ConfigureAwait(false);
-                    lastUsed = timeProvider.GetTimestamp();
-                    return result;
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // A command cut off halfway leaves the session in an unknown state: start the next call afresh.
-                    Drop();
-                    throw;
-                }
-                catch (Exception ex) when (IsConnectionFailure(ex))
-                {
-                    Drop();
-                    var retry = repeatable && reused && attempt == 1;
-                    MailboxLog.ConnectionLost(logger, connector.Server, operation, ex.GetType().Name, retry);
-                    if (!retry)
-                        throw Translate(ex, operation, folder);
-                }
-                catch (Exception ex) when (ex is not (OperationCanceledException or ArgumentException or MailboxException))
-                {
-                    throw Translate(ex, operation, folder);
-                }
-            }
+            return await session.RunAsync(operation, (imap, _, ct) => action(imap, ct), repeatable, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            && ex is not (ArgumentException or MailboxException or ObjectDisposedException))
         {
-            gate.Release();
+            throw Translate(ex, operation, folder);
         }
     }
-
-    /// <summary>Makes sure a live, authenticated connection exists.</summary>
-    private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
-    {
-        if (client is { IsConnected: true, IsAuthenticated: true })
-        {
-            if (timeProvider.GetElapsedTime(lastUsed) < CheckAfterIdle)
-                return;
-            try
-            {
-                await client.NoOpAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                MailboxLog.ConnectionLost(logger, connector.Server, "check an idle connection", ex.GetType().Name, true);
-            }
-        }
-
-        Drop();
-        client = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        lastUsed = timeProvider.GetTimestamp();
-    }
-
-    /// <summary>Forgets a connection that is dead or in an unknown state, without a LOGOUT.</summary>
-    private void Drop()
-    {
-        opened = null;
-        client?.Dispose();
-        client = null;
-    }
-
-    /// <summary>Logs out politely (on dispose).</summary>
-    private async Task CloseAsync()
-    {
-        opened = null;
-        var closing = client;
-        client = null;
-        if (closing is null)
-            return;
-        try
-        {
-            if (closing.IsConnected)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), timeProvider);
-                await closing.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (IsConnectionFailure(ex) || ex is ImapCommandException)
-        {
-            MailboxLog.LogoutFailed(logger, connector.Server, ex.GetType().Name);
-        }
-        finally
-        {
-            closing.Dispose();
-        }
-    }
-
-    private static bool IsConnectionFailure(Exception ex) =>
-        ex is IOException or ImapProtocolException or ServiceNotConnectedException or ServiceNotAuthenticatedException
-            or TimeoutException or System.Net.Sockets.SocketException or OperationCanceledException;
 
     private MailboxException Translate(Exception ex, string operation, string? folder)
     {
@@ -435,80 +321,6 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
             quota?.StorageLimit,
             quota?.CurrentMessageCount,
             quota?.MessageLimit);
-    }
-
-    internal static async Task<ImapFolder> GetFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
-    {
-        if (FolderNames.IsInbox(path))
-            return (ImapFolder)imap.Inbox;
-        return (ImapFolder)await imap.GetFolderAsync(FolderNames.ToServer(imap, path), cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<ImapFolder?> TryGetFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await GetFolderAsync(imap, path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (FolderNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The folder at <paramref name="path"/>, creating it and each missing parent level by level.</summary>
-    internal static async Task<(ImapFolder Folder, bool Created)> EnsureFolderAsync(ImapClient imap, string path, CancellationToken cancellationToken)
-    {
-        var levels = path.Split('/');
-        ImapFolder? parent = null;
-        var created = false;
-        for (var i = 1; i <= levels.Length; i++)
-        {
-            var levelPath = string.Join('/', levels, 0, i);
-            var folder = await TryGetFolderAsync(imap, levelPath, cancellationToken).ConfigureAwait(false);
-            if (folder is null)
-            {
-                try
-                {
-                    folder = (ImapFolder)(await (parent ?? RootOf(imap)).CreateAsync(levels[i - 1], isMessageFolder: true, cancellationToken).ConfigureAwait(false))!;
-                    created = true;
-                }
-                catch (ImapCommandException)
-                {
-                    // Another client may have created it meanwhile; otherwise the refusal stands.
-                    folder = await TryGetFolderAsync(imap, levelPath, cancellationToken).ConfigureAwait(false);
-                    if (folder is null)
-                        throw;
-                }
-            }
-
-            parent = folder;
-        }
-
-        return (parent!, created);
-    }
-
-    private static ImapFolder RootOf(ImapClient imap) => (ImapFolder)imap.GetFolder(imap.PersonalNamespaces[0]);
-
-    /// <summary>Selects a folder unless it is selected already with enough access.</summary>
-    private async Task<ImapFolder> OpenAsync(ImapClient imap, string path, FolderAccess access, CancellationToken cancellationToken)
-    {
-        var folder = await GetFolderAsync(imap, path, cancellationToken).ConfigureAwait(false);
-        if (!(ReferenceEquals(opened, folder) && folder.IsOpen && (folder.Access == FolderAccess.ReadWrite || access == FolderAccess.ReadOnly)))
-        {
-            await folder.OpenAsync(access, cancellationToken).ConfigureAwait(false);
-            opened = folder;
-        }
-
-        return folder;
-    }
-
-    /// <summary>Servers refuse to rename or delete the selected folder (or treat it oddly): unselect it first.</summary>
-    private async Task CloseIfWithinAsync(string path, CancellationToken cancellationToken)
-    {
-        if (opened is { IsOpen: true } current && FolderNames.IsWithin(FolderNames.FromServer(current), path))
-            await current.CloseAsync(expunge: false, cancellationToken).ConfigureAwait(false);
-        opened = null;
     }
 
     private static MailFolderInfo Describe(ImapClient imap, IMailFolder folder)
@@ -578,6 +390,14 @@ internal sealed class ImapMailboxManager : IMailboxManager, IAsyncDisposable, ID
         if (flags.HasFlag(MailFlags.Draft))
             result |= MessageFlags.Draft;
         return result;
+    }
+
+    private sealed class SessionEvents(ILogger logger) : IImapSessionEvents
+    {
+        public void ConnectionLost(string server, string operation, Exception error, int failures, bool retrying) =>
+            MailboxLog.ConnectionLost(logger, server, operation, error.GetType().Name, retrying);
+
+        public void LogoutFailed(string server, Exception error) => MailboxLog.LogoutFailed(logger, server, error.GetType().Name);
     }
 }
 

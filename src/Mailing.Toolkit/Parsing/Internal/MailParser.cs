@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Text;
 using Mailing.Toolkit.Parsing.Internal.Classification;
 using Mailing.Toolkit.Parsing.Internal.Replies;
+using Mailing.Toolkit.Text.Internal;
 using Mailing.Toolkit.Text;
 using Microsoft.Extensions.Logging;
-using MimeKit;
 using MimeKit.Tnef;
 using MimeKit.Utils;
+using MimeKit;
 
 namespace Mailing.Toolkit.Parsing.Internal;
 

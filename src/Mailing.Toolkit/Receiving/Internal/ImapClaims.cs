@@ -4,7 +4,7 @@ using System.Text;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
-using Mailing.Toolkit.Mailboxes.Internal;
+using Mailing.Toolkit.Imap.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace Mailing.Toolkit.Receiving.Internal;
@@ -25,7 +25,7 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// stale, and after a lapse it re-asserts its claims with a conditional store before handing again (the fence), so
 /// of the two, the server lets exactly one have each message.</item>
 /// </list>
-/// Every method runs inside <see cref="ImapReceiverSession.RunAsync"/>, one at a time, and is safe to run again after a
+/// Every method runs inside <see cref="ImapSession"/>.RunAsync, one at a time, and is safe to run again after a
 /// dropped connection.
 /// </summary>
 internal sealed class ImapClaims : IAsyncDisposable, IDisposable
@@ -41,7 +41,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
 
     private static readonly MetadataTag LeaseTag = new("/shared/vendor/mailing-toolkit/claim-lease");
 
-    private readonly ImapReceiverSession session;
+    private readonly ImapSession session;
     private readonly ImapReceiverOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
@@ -59,7 +59,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     private int disposed;
     private long arrivalUidNext;
 
-    public ImapClaims(ImapReceiverSession session, ImapReceiverOptions options, TimeProvider time, ILogger logger)
+    public ImapClaims(ImapSession session, ImapReceiverOptions options, TimeProvider time, ILogger logger)
     {
         this.session = session;
         this.options = options;
@@ -98,7 +98,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// brought into the claim folder, or a positive number when another round may bring more (0: stop claiming).
     /// </summary>
     public Task<int> ClaimAsync(CancellationToken cancellationToken) =>
-        session.RunAsync(async (imap, session, ct) =>
+        session.RunAsync("claim", async (imap, session, ct) =>
         {
             if (!imap.Capabilities.HasFlag(ImapCapabilities.Move) || !imap.Capabilities.HasFlag(ImapCapabilities.CondStore))
             {
@@ -108,7 +108,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
 
             if (!folderReady)
             {
-                var (_, created) = await ImapMailboxManager.EnsureFolderAsync(imap, Folder, ct).ConfigureAwait(false);
+                var (_, created) = await ImapFolders.EnsureAsync(imap, Folder, ct).ConfigureAwait(false);
                 if (created)
                     ImapReceiverLog.FolderCreated(logger, Folder);
                 folderReady = true;
@@ -154,13 +154,13 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// peer's folder), else free ones: without a claim keyword, or for a takeover held by <paramref name="takeover"/>,
     /// whose lease expired, and nobody else. Returns the messages moved and the candidates others won.
     /// </summary>
-    private async Task<(int Claimed, int Contested)> ClaimFromAsync(ImapClient imap, ImapReceiverSession session, string sourcePath, string? previousOwner, Peer? takeover, CancellationToken ct)
+    private async Task<(int Claimed, int Contested)> ClaimFromAsync(ImapClient imap, ImapSession session, string sourcePath, string? previousOwner, Peer? takeover, CancellationToken ct)
     {
         var source = await session.SelectAsync(sourcePath, fresh: false, ct).ConfigureAwait(false);
         var unfinished = await source.SearchAsync(SearchQuery.HasKeyword(Keyword).And(SearchQuery.NotDeleted), ct).ConfigureAwait(false);
         if (unfinished.Count > 0)
         {
-            var held = ImapReceiverSession.Requested(await source.FetchAsync(unfinished, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags), ct).ConfigureAwait(false), unfinished);
+            var held = ImapFolders.Requested(await source.FetchAsync(unfinished, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags), ct).ConfigureAwait(false), unfinished);
             var ours = held.Where(s => Holds(s.Keywords, Keyword, previousOwner)).Select(s => s.UniqueId).OrderBy(uid => uid.Id).Take(options.BatchSize).ToList();
             await ReleaseAsync(source, held.Where(s => !Holds(s.Keywords, Keyword, previousOwner)).Select(s => s.UniqueId).ToList(), ct).ConfigureAwait(false);
             if (ours.Count > 0)
@@ -175,7 +175,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
         var window = candidates.OrderBy(uid => uid.Id).Take(options.BatchSize * 4).ToList();
         if (window.Count == 0)
             return (0, 0);
-        var summaries = ImapReceiverSession.Requested(await source.FetchAsync(window, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false), window);
+        var summaries = ImapFolders.Requested(await source.FetchAsync(window, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false), window);
         var free = summaries
             .Where(s => previousOwner is null ? !HasAnyClaim(s.Keywords) : Holds(s.Keywords, previousOwner, previousOwner: null))
             .OrderBy(s => s.UniqueId.Id)
@@ -212,7 +212,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// first, and only their originals expunged, so no message lands there twice. Messages taken over from
     /// <paramref name="previousOwner"/> lose its keyword before they move, so in the claim folder they carry ours alone.
     /// </summary>
-    private async Task<int> MoveAsync(ImapClient imap, ImapReceiverSession session, string sourcePath, List<UniqueId> uids, string? previousOwner, bool finishing, CancellationToken ct)
+    private async Task<int> MoveAsync(ImapClient imap, ImapSession session, string sourcePath, List<UniqueId> uids, string? previousOwner, bool finishing, CancellationToken ct)
     {
         var copied = finishing ? await FindCopiesAsync(session, sourcePath, uids, ct).ConfigureAwait(false) : [];
         var source = await session.SelectAsync(sourcePath, fresh: false, ct).ConfigureAwait(false);
@@ -233,7 +233,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
             await source.StoreAsync(rest, new StoreFlagsRequest(StoreAction.Remove, [previousOwner]) { Silent = true }, ct).ConfigureAwait(false);
         }
 
-        var target = await ImapMailboxManager.GetFolderAsync(imap, Folder, ct).ConfigureAwait(false);
+        var target = await ImapFolders.GetAsync(imap, Folder, ct).ConfigureAwait(false);
         try
         {
             var map = await source.MoveToAsync(rest, target, ct).ConfigureAwait(false);
@@ -254,11 +254,11 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// a move that did not finish: only this instance adds to its claim folder, one move at a time, so such copies are
     /// among its last messages. A copy keeps the original's Message-ID, internal date and size.
     /// </summary>
-    private async Task<List<UniqueId>> FindCopiesAsync(ImapReceiverSession session, string sourcePath, List<UniqueId> uids, CancellationToken ct)
+    private async Task<List<UniqueId>> FindCopiesAsync(ImapSession session, string sourcePath, List<UniqueId> uids, CancellationToken ct)
     {
         var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.Envelope);
         var source = await session.SelectAsync(sourcePath, fresh: false, ct).ConfigureAwait(false);
-        var originals = ImapReceiverSession.Requested(await source.FetchAsync(uids, request, ct).ConfigureAwait(false), uids);
+        var originals = ImapFolders.Requested(await source.FetchAsync(uids, request, ct).ConfigureAwait(false), uids);
         var own = await session.SelectAsync(Folder, fresh: true, ct).ConfigureAwait(false);
         if (own.Count == 0)
             return [];
@@ -287,14 +287,14 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// changes its MODSEQ. A takeover by another instance that raced the lapse either came first (the fence is refused
     /// and the message is theirs) or fails itself.
     /// </summary>
-    private async Task FenceAsync(ImapReceiverSession session, CancellationToken ct)
+    private async Task FenceAsync(ImapSession session, CancellationToken ct)
     {
         var own = await session.SelectAsync(Folder, fresh: true, ct).ConfigureAwait(false);
         var held = await own.SearchAsync(SearchQuery.HasKeyword(Keyword).And(SearchQuery.NotDeleted), ct).ConfigureAwait(false);
         var lost = 0;
         foreach (var chunk in held.OrderBy(uid => uid.Id).Chunk(Math.Max(options.BatchSize, 100)))
         {
-            var summaries = ImapReceiverSession.Requested(await own.FetchAsync(chunk, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false), chunk);
+            var summaries = ImapFolders.Requested(await own.FetchAsync(chunk, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.ModSeq), ct).ConfigureAwait(false), chunk);
             foreach (var group in summaries.Where(s => IsOwned(s.Keywords)).GroupBy(s => Contains(s.Keywords, FenceKeyword)))
             {
                 var action = group.Key ? StoreAction.Remove : StoreAction.Add;
@@ -315,7 +315,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// unhandled messages of those whose lease stayed unchanged for a whole lease (and their claims left in the arrival
     /// folder). Returns how many messages came into the claim folder.
     /// </summary>
-    private async Task<int> TakeOverAsync(ImapClient imap, ImapReceiverSession session, CancellationToken ct)
+    private async Task<int> TakeOverAsync(ImapClient imap, ImapSession session, CancellationToken ct)
     {
         var brought = 0;
         foreach (var (path, lease) in await ReadPeerLeasesAsync(imap, ct).ConfigureAwait(false))
@@ -334,7 +334,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Claims from <paramref name="sourcePath"/> batch after batch until nothing is left to bring.</summary>
-    private async Task<int> DrainAsync(ImapClient imap, ImapReceiverSession session, string sourcePath, string previousOwner, Peer? expired, CancellationToken ct)
+    private async Task<int> DrainAsync(ImapClient imap, ImapSession session, string sourcePath, string previousOwner, Peer? expired, CancellationToken ct)
     {
         var brought = 0;
         while (true)
@@ -351,7 +351,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     /// <summary>Just before a takeover store: the peer's lease entry is still the value observed unchanged for a whole lease.</summary>
     private async Task<bool> StillExpiredAsync(ImapClient imap, Peer peer, CancellationToken ct)
     {
-        var folder = await ImapMailboxManager.GetFolderAsync(imap, peer.Path, ct).ConfigureAwait(false);
+        var folder = await ImapFolders.GetAsync(imap, peer.Path, ct).ConfigureAwait(false);
         var value = await folder.GetMetadataAsync(LeaseTag, ct).ConfigureAwait(false);
         if (string.Equals(value, peer.Lease.Value, StringComparison.Ordinal))
             return true;
@@ -366,7 +366,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
         var slash = Folder.LastIndexOf('/');
         var parent = slash < 0
             ? imap.GetFolder(imap.PersonalNamespaces[0])
-            : await ImapMailboxManager.GetFolderAsync(imap, Folder[..slash], ct).ConfigureAwait(false);
+            : await ImapFolders.GetAsync(imap, Folder[..slash], ct).ConfigureAwait(false);
         var result = new List<(string, Lease)>();
         foreach (var sibling in await parent.GetSubfoldersAsync(subscribedOnly: false, ct).ConfigureAwait(false))
         {
@@ -407,7 +407,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
     {
         var started = time.GetTimestamp();
         var previous = Interlocked.Read(ref lastRenewal);
-        var own = await ImapMailboxManager.GetFolderAsync(imap, Folder, ct).ConfigureAwait(false);
+        var own = await ImapFolders.GetAsync(imap, Folder, ct).ConfigureAwait(false);
         var value = new Lease(Keyword, instance, ++renewalCount, options.ClaimLease).ToString();
         await own.SetMetadataAsync(new MetadataCollection { new Metadata(LeaseTag, value) }, ct).ConfigureAwait(false);
         if (previous != long.MinValue && time.GetElapsedTime(previous, started) >= options.ClaimLease * 2 / 3)
@@ -427,7 +427,7 @@ internal sealed class ImapClaims : IAsyncDisposable, IDisposable
             try
             {
                 await Task.Delay(options.ClaimLease / 3, time, token).ConfigureAwait(false);
-                await session.RunAsync(async (imap, _, ct) =>
+                await session.RunAsync("renew the lease", async (imap, _, ct) =>
                 {
                     await RenewAsync(imap, ct).ConfigureAwait(false);
                     return true;

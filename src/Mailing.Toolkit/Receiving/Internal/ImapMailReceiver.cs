@@ -4,7 +4,6 @@ using MailKit.Net.Imap;
 using MailKit.Search;
 using Mailing.Toolkit.Imap;
 using Mailing.Toolkit.Imap.Internal;
-using Mailing.Toolkit.Mailboxes.Internal;
 using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +13,7 @@ namespace Mailing.Toolkit.Receiving.Internal;
 /// Receives over IMAP. The position in the work folder (<see cref="ImapReceiverOptions.ClaimFolder"/> when set,
 /// else <see cref="ImapReceiverOptions.Folder"/>) is UIDVALIDITY plus the highest UID up to which every message was
 /// handled, with UIDs handled out of order kept aside until the gap closes (see <see cref="ImapPosition"/>).
-/// One connection (an <see cref="ImapReceiverSession"/>: one operation at a time, re-opened with backoff when it drops) searches,
+/// One connection (an <see cref="ImapSession"/>: one operation at a time, re-opened with backoff when it drops) searches,
 /// claims, fetches and acknowledges; a second one, used only by <see cref="WaitForArrivalAsync"/>, sits in IDLE on the
 /// arrival folder, so acknowledgements never wait for an IDLE to end. (A separate connection for acknowledgements was
 /// measured and gained nothing: the fetching session then receives a flag-change notice for every message marked.)
@@ -32,7 +31,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private readonly string stateKey;
     private readonly string folder;
     private readonly string workFolder;
-    private readonly ImapReceiverSession connection;
+    private readonly ImapSession connection;
     private readonly ImapClaims? claims;
     private readonly SemaphoreSlim passGate = new(1, 1);
     private readonly SemaphoreSlim idleGate = new(1, 1);
@@ -59,7 +58,8 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         folder = options.Folder;
         workFolder = options.WorkFolder;
         stateKey = string.IsNullOrWhiteSpace(options.StateKey) ? $"imap://{imap.UserName}@{imap.Server}/{workFolder}" : options.StateKey;
-        connection = new ImapReceiverSession(connector, options, timeProvider, logger);
+        var retry = new ImapRetryPolicy(options.MaxConnectAttempts, options.ReconnectBaseDelay, options.ReconnectMaxDelay, RetryFailedConnect: true, CheckAfterIdle: null);
+        connection = new ImapSession(connector, retry, timeProvider, new SessionEvents(logger, options.MaxConnectAttempts));
         claims = string.IsNullOrWhiteSpace(options.ClaimFolder) ? null : new ImapClaims(connection, options, timeProvider, logger);
         acknowledgements = new(ApplyAsync, options.BatchSize);
         positions = new(RecordAsync, maxBatch: 10_000);
@@ -165,7 +165,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     /// <summary>Applies one set of acknowledgements: one command per disposition (and target folder).</summary>
     private async Task ApplyAsync(IReadOnlyList<GroupCommit<Acknowledgement>.Pending> batch, CancellationToken cancellationToken)
     {
-        var applied = await connection.RunAsync(async (imap, session, ct) =>
+        var applied = await connection.RunAsync("acknowledge", async (imap, session, ct) =>
         {
             var source = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
             var done = new List<GroupCommit<Acknowledgement>.Pending>(batch.Count);
@@ -229,7 +229,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                     await source.StoreAsync(uids, new StoreFlagsRequest(StoreAction.Remove, [claims.Keyword]) { Silent = true }, cancellationToken).ConfigureAwait(false);
                 break;
             case MailDispositionKind.Move:
-                var (destination, created) = await ImapMailboxManager.EnsureFolderAsync(imap, disposition.Folder!, cancellationToken).ConfigureAwait(false);
+                var (destination, created) = await ImapFolders.EnsureAsync(imap, disposition.Folder!, cancellationToken).ConfigureAwait(false);
                 if (created)
                     ImapReceiverLog.FolderCreated(logger, disposition.Folder!);
                 await source.MoveToAsync(uids, destination, cancellationToken).ConfigureAwait(false);
@@ -305,7 +305,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
     /// <summary>Opens the work folder, resyncs when needed, tidies the position and returns the UIDs still to hand, oldest first.</summary>
     private Task<(uint Validity, List<uint> Pending)> FindPendingAsync(CancellationToken cancellationToken) =>
-        connection.RunAsync(async (imap, session, ct) =>
+        connection.RunAsync("search", async (imap, session, ct) =>
         {
             // SELECT again at each pass: it reports UIDVALIDITY and UIDNEXT afresh, and some servers (Dovecot) do not
             // show a selected session messages that arrived since its last sync to a UID SEARCH.
@@ -355,13 +355,13 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     /// </summary>
     private async Task<List<ImapMail>?> FetchAsync(uint validity, uint[] batch, CancellationToken cancellationToken)
     {
-        var (mails, notOurs) = await connection.RunAsync(async (imap, session, ct) =>
+        var (mails, notOurs) = await connection.RunAsync("fetch", async (imap, session, ct) =>
         {
             var work = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
             if (work.UidValidity != validity)
                 return ((List<ImapMail>?)null, new List<uint>());
             var ids = batch.Select(uid => new UniqueId(validity, uid)).ToList();
-            var summaries = ImapReceiverSession.Requested(await work.FetchAsync(ids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.Flags), ct).ConfigureAwait(false), ids);
+            var summaries = ImapFolders.Requested(await work.FetchAsync(ids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.Flags), ct).ConfigureAwait(false), ids);
             // In a claim folder, only what carries this instance's keyword alone is handed: a message without it was
             // acknowledged already, one with another instance's keyword too was taken over while the lease lapsed.
             var notOurs = claims is null ? [] : summaries.Where(s => !claims.IsOwned(s.Keywords)).Select(s => s.UniqueId.Id).ToList();
@@ -432,7 +432,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await connection.RunAsync(async (imap, session, ct) =>
+            await connection.RunAsync("download", async (imap, session, ct) =>
             {
                 var work = await session.SelectAsync(workFolder, fresh: false, ct).ConfigureAwait(false);
                 if (work.UidValidity != mail.UidValidity)
@@ -488,7 +488,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 return;
             }
 
-            idleFolder = await ImapMailboxManager.GetFolderAsync(idleClient, folder, cancellationToken).ConfigureAwait(false);
+            idleFolder = await ImapFolders.GetAsync(idleClient, folder, cancellationToken).ConfigureAwait(false);
             await idleFolder.OpenAsync(FolderAccess.ReadOnly, cancellationToken).ConfigureAwait(false);
             idleFailures = 0;
             // A fresh session cannot have seen EXISTS: compare with what the last pass saw instead.
@@ -549,5 +549,16 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
         public override async ValueTask<Stream> OpenReadAsync(CancellationToken cancellationToken = default) =>
             body is not null ? new MemoryStream(body, writable: false) : await Receiver.DownloadAsync(this, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class SessionEvents(ILogger logger, int maxAttempts) : IImapSessionEvents
+    {
+        public void ConnectionLost(string server, string operation, Exception error, int failures, bool retrying) =>
+            ImapReceiverLog.ConnectionLost(logger, server, error.GetType().Name, failures, maxAttempts);
+
+        // Logging out is a courtesy; the server drops the session anyway.
+        public void LogoutFailed(string server, Exception error)
+        {
+        }
     }
 }

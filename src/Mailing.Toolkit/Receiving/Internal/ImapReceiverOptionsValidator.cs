@@ -1,4 +1,4 @@
-using Mailing.Toolkit.Mailboxes.Internal;
+using Mailing.Toolkit.Imap.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Mailing.Toolkit.Receiving.Internal;

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Mailing.Toolkit.Parsing.Internal;
+namespace Mailing.Toolkit.Text.Internal;
 
 /// <summary>
 /// Removes reply and forward prefixes from a subject, in any number and mix: <c>Re: AW: Fwd: [2] Hello</c>

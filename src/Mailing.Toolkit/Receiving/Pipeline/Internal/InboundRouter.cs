@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Mailing.Toolkit.AutoResponding.Internal;
+using Mailing.Toolkit.Addressing.Internal;
 using Mailing.Toolkit.Parsing;
 using Microsoft.Extensions.Logging;
 
