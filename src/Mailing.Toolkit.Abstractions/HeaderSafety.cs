@@ -4,6 +4,10 @@ namespace Mailing.Toolkit;
 /// The single check that keeps user data from reaching a header or a protocol command:
 /// CR, LF and NUL are the characters that end a header line or an SMTP/IMAP command.
 /// </summary>
+/// <remarks>
+/// Compiled into Mailing.Toolkit.Abstractions and, as a linked file, into Mailing.Toolkit: each assembly has
+/// its own internal copy, so neither needs the other's internals. Keep it free of dependencies on either.
+/// </remarks>
 internal static class HeaderSafety
 {
     private static readonly System.Buffers.SearchValues<char> LineBreaking = System.Buffers.SearchValues.Create("\r\n\0");

@@ -35,7 +35,7 @@ public class SendPipelineOverheadBenchmarks
     public void HeaderCheck() => MessageSafety.EnsureHeadersSafe(message);
 
     [Benchmark(Description = "MailEnvelope -> MailKit addresses")]
-    public MailboxAddress[] EnvelopeToMailKit() => envelope.Recipients.Select(r => r.Mailbox).Append(envelope.Sender!.Mailbox).ToArray();
+    public MailboxAddress[] EnvelopeToMailKit() => envelope.Recipients.Select(r => r.ToMailboxAddress()).Append(envelope.Sender!.ToMailboxAddress()).ToArray();
 
     [Benchmark(Description = "OutgoingMailPipeline.PrepareAsync")]
     public ValueTask<OutgoingMail> Prepare() => pipeline.PrepareAsync(message, null, null, CancellationToken.None);

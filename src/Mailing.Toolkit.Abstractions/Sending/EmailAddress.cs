@@ -56,9 +56,6 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
     /// <summary>The domain the address belongs to.</summary>
     public string Domain => domain ??= mailbox.Domain;
 
-    /// <summary>The validated MimeKit mailbox, shared on the send path instead of being rebuilt per send; never mutated.</summary>
-    internal MailboxAddress Mailbox => mailbox;
-
     /// <summary>
     /// Parses one mailbox in any RFC 5322 form: <c>alice@example.com</c>, <c>Alice &lt;alice@example.com&gt;</c>,
     /// <c>"Smith, Alice" &lt;alice@example.com&gt;</c> or an encoded-word display name.
@@ -102,8 +99,18 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
     /// <summary>Parses <paramref name="text"/> with <see cref="Parse(string)"/>.</summary>
     public static implicit operator EmailAddress(string text) => Parse(text);
 
-    /// <summary>Returns a new MimeKit mailbox for this address.</summary>
-    public MailboxAddress ToMailboxAddress() => new(Name, Address);
+    /// <summary>
+    /// Returns a new MimeKit mailbox for this address, for example for the envelope of a MailKit send.
+    /// It is a copy of the mailbox validated when this address was created, not parsed again; changing it
+    /// does not change this address.
+    /// </summary>
+    public MailboxAddress ToMailboxAddress()
+    {
+        var copy = (MailboxAddress)mailbox.Clone();
+        if (!string.Equals(copy.Name, Name, StringComparison.Ordinal))
+            copy.Name = Name;
+        return copy;
+    }
 
     /// <summary>The address in header form, <c>Name &lt;address&gt;</c> or just the address.</summary>
     public override string ToString() => mailbox.ToString();

@@ -49,10 +49,10 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
 
     protected override async Task<SendResult> DeliverAsync(OutgoingMail mail, CancellationToken cancellationToken)
     {
-        var sender = mail.Envelope.Sender?.Mailbox ?? NullReversePath;
+        var sender = mail.Envelope.Sender?.ToMailboxAddress() ?? NullReversePath;
         var recipients = new MailboxAddress[mail.Envelope.Recipients.Count];
         for (var i = 0; i < recipients.Length; i++)
-            recipients[i] = mail.Envelope.Recipients[i].Mailbox;
+            recipients[i] = mail.Envelope.Recipients[i].ToMailboxAddress();
         var attempt = 0;
         var replacedStaleConnection = false;
 
