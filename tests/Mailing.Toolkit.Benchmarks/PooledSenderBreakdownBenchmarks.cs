@@ -76,7 +76,7 @@ public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
         pooledClients = new PooledSmtpClient[Callers];
         for (var i = 0; i < Callers; i++)
         {
-            pooledClients[i] = new PooledSmtpClient(new SmtpWireLogger(NullLogger.Instance), endpoint);
+            pooledClients[i] = new PooledSmtpClient(new SmtpWireLogger(NullLogger.Instance), endpoint, localDomain: null);
             await pooledClients[i].ConnectAsync(Target.Host, Target.Port, SecureSocketOptions.None);
         }
 

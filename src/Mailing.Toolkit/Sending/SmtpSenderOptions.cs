@@ -1,45 +1,19 @@
-using System.Net.Security;
-using MailKit.Security;
+using Mailing.Toolkit.Net;
 
 namespace Mailing.Toolkit.Sending;
 
 /// <summary>
 /// Settings of the pooled SMTP sender, bound from <c>Mailing:Smtp</c> (or <c>Mailing:Senders:{name}</c>
-/// for a keyed sender). Every value has a safe default; only <see cref="Host"/> is required.
+/// for a keyed sender). Every value has a safe default; only <see cref="MailServerOptions.Host"/> is required. Without
+/// <see cref="MailServerOptions.UserName"/> the sender does not authenticate (a trusted relay).
 /// </summary>
-public sealed class SmtpSenderOptions
+public sealed class SmtpSenderOptions : MailServerOptions
 {
-    /// <summary>The primary server's host name (<c>Mailing:Smtp:Host</c>).</summary>
-    public string Host { get; set; } = string.Empty;
-
-    /// <summary>The primary server's port; 0 picks 465 for SSL-on-connect and 587 (submission) otherwise.</summary>
-    public int Port { get; set; }
-
-    /// <summary>
-    /// How connections are secured. <see cref="SecureSocketOptions.Auto"/> (the default) means
-    /// SSL-on-connect for port 465 and required STARTTLS elsewhere. Plaintext only with
-    /// <see cref="SecureSocketOptions.None"/>; credentials are never sent over plaintext.
-    /// </summary>
-    public SecureSocketOptions Security { get; set; } = SecureSocketOptions.Auto;
-
     /// <summary>Servers tried in order when the primary cannot be reached (same credentials).</summary>
     public IList<SmtpServerEndpoint> FailoverServers { get; } = new List<SmtpServerEndpoint>();
 
     /// <summary>How long a server that failed to connect is skipped in favour of the next one.</summary>
     public TimeSpan FailoverCooldown { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>The user name for SMTP AUTH; no authentication when empty.</summary>
-    public string? UserName { get; set; }
-
-    /// <summary>The password; the strongest SASL mechanism the server offers is used. Never logged.</summary>
-    public string? Password { get; set; }
-
-    /// <summary>
-    /// Supplies an OAuth2 access token for XOAUTH2/OAUTHBEARER (with <see cref="UserName"/>). Asked on every
-    /// new connection; when the server rejects a token it is asked again with
-    /// <see cref="SmtpTokenRequest.ForceRefresh"/> set. Takes precedence over <see cref="Password"/>.
-    /// </summary>
-    public Func<SmtpTokenRequest, CancellationToken, ValueTask<string>>? AccessTokenProvider { get; set; }
 
     /// <summary>The name announced in EHLO; the machine name when empty.</summary>
     public string? LocalDomain { get; set; }
@@ -53,9 +27,6 @@ public sealed class SmtpSenderOptions
     /// <summary>An unused connection is closed after this long.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The timeout of each network operation (connect, command, data).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>Attempts per message, the first included; transient failures only are retried.</summary>
     public int MaxAttempts { get; set; } = 3;
 
@@ -68,20 +39,11 @@ public sealed class SmtpSenderOptions
     /// <summary>The most messages per second across the whole pool; 0 (the default) means no limit.</summary>
     public double MaxMessagesPerSecond { get; set; }
 
-    /// <summary>Whether to check certificate revocation during the TLS handshake.</summary>
-    public bool CheckCertificateRevocation { get; set; } = true;
+    private protected override string Protocol => "SMTP";
 
-    /// <summary>
-    /// A custom server certificate check, for example to pin a private CA. Replaces the default
-    /// validation when set; code-only, not bindable from configuration.
-    /// </summary>
-    public RemoteCertificateValidationCallback? ServerCertificateValidationCallback { get; set; }
+    private protected override int SslPort => 465;
 
-    /// <summary>
-    /// DEVELOPMENT ONLY: accept any server certificate (self-signed, expired, wrong host). Logged as a
-    /// warning when the sender is created and each time an invalid certificate is accepted. Never enable it in production.
-    /// </summary>
-    public bool DangerousAcceptAnyServerCertificate { get; set; }
+    private protected override int StandardPort => 587;
 
     internal IEnumerable<SmtpServerEndpoint> AllEndpoints()
     {
@@ -90,9 +52,3 @@ public sealed class SmtpSenderOptions
             yield return endpoint;
     }
 }
-
-/// <summary>What an <see cref="SmtpSenderOptions.AccessTokenProvider"/> is asked for.</summary>
-/// <param name="UserName">The account the token is for.</param>
-/// <param name="Host">The SMTP server.</param>
-/// <param name="ForceRefresh">True when the server rejected the previous token: return a fresh one, not a cached one.</param>
-public readonly record struct SmtpTokenRequest(string UserName, string Host, bool ForceRefresh);

@@ -177,7 +177,7 @@ public sealed class KeyedReceiverTests : IDisposable
     [InlineData("imap", "Mailing:Receivers:billing:Host", "", "Mailing:Receivers:billing:Host is required.")]
     [InlineData("imap", "Mailing:Receivers:billing:Receiver:BatchSize", "0", "Mailing:Receivers:billing:Receiver:BatchSize must be 1-1000 (was 0).")]
     [InlineData("pop3", "Mailing:Receivers:billing:Port", "70000", "Mailing:Receivers:billing:Port must be 0-65535 (was 70000)")]
-    [InlineData("pop3", "Mailing:Receivers:billing:UserName", "", "Mailing:Receivers:billing:UserName is required.")]
+    [InlineData("pop3", "Mailing:Receivers:billing:UserName", "", "Mailing:Receivers:billing:UserName is required: POP3 needs a login.")]
     [InlineData("maildir", "Mailing:Receivers:billing:Path", "", "Mailing:Receivers:billing:Path is required")]
     public void Keyed_InvalidValue_FailsAtStartNamingTheKeyedPathWhileTheUnnamedOneIsFine(string transport, string key, string value, string expected)
     {

@@ -67,7 +67,7 @@ public sealed class AddMailboxManagerTests
     [InlineData("Port", "-1", "Mailing:Imap:Port must be 0-65535 (was -1); 0 picks 993 or 143 from Security.")]
     [InlineData("UserName", "", "Mailing:Imap:UserName is required: IMAP needs a login.")]
     [InlineData("Password", "", "Mailing:Imap:Password is required (or set AccessTokenProvider in code for OAuth2).")]
-    [InlineData("Security", "None", "Mailing:Imap:Security is None but credentials are never sent over an unencrypted connection. Use Auto, StartTls or SslOnConnect.")]
+    [InlineData("Security", "None", "Mailing:Imap:Security is None but Mailing:Imap:UserName is set: credentials are never sent over an unencrypted connection. Use Auto, StartTls or SslOnConnect.")]
     [InlineData("Timeout", "30", "Mailing:Imap:Timeout must be a duration between 00:00:00.001 and 00:30:00, written hh:mm:ss (was 30.00:00:00).")]
     [InlineData("Timeout", "00:00:00", "Mailing:Imap:Timeout must be a duration between 00:00:00.001 and 00:30:00, written hh:mm:ss (was 00:00:00).")]
     public void AddMailboxManager_InvalidSetting_FailsAtStartNamingTheKey(string key, string value, string expected)

@@ -1,5 +1,6 @@
 using System.Text;
 using MailKit.Security;
+using Mailing.Toolkit.Net;
 using Mailing.Toolkit.Receiving;
 using Mailing.Toolkit.Receiving.Internal;
 using Mailing.Toolkit.Tests.Infrastructure;
@@ -20,7 +21,7 @@ public sealed class Pop3ReceiverTests
     public async Task ReceiveAsync_OAuthTokenRejected_AsksTheProviderOnceMoreForAFreshToken()
     {
         await using var server = ScriptedPop3Server.Start(["XOAUTH2"], token => token == "fresh-token", Message);
-        var requests = new List<Pop3TokenRequest>();
+        var requests = new List<MailTokenRequest>();
         var logs = new CapturingLoggerProvider();
         await using var provider = Build(server, logs, o =>
         {
@@ -37,7 +38,7 @@ public sealed class Pop3ReceiverTests
 
         Assert.Equal(Message.Uid, Assert.Single(received).Id);
         Assert.Equal(["stale-token", "fresh-token"], server.Tokens);
-        Assert.Equal([new Pop3TokenRequest("inbox", "127.0.0.1", false), new Pop3TokenRequest("inbox", "127.0.0.1", true)], requests);
+        Assert.Equal([new MailTokenRequest("inbox", "127.0.0.1", false), new MailTokenRequest("inbox", "127.0.0.1", true)], requests);
         Assert.Equal(["inbox"], server.Logins);
         Assert.Contains(logs.Entries, e => e.EventId.Id == 3129 && e.Level == LogLevel.Information);
         // Neither token reaches the log, not even the protocol transcript at Trace.

@@ -1,5 +1,6 @@
 using System.Text;
 using MailKit.Security;
+using Mailing.Toolkit.Net;
 using Mailing.Toolkit.Sending;
 using Mailing.Toolkit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -116,7 +117,7 @@ public sealed class SmtpSecurityTests
     {
         var logs = new CapturingLoggerProvider();
         await using var server = ScriptedSmtpServer.Start(_ => DataAction.Accept, acceptToken: token => token == "fresh-token");
-        var requests = new List<SmtpTokenRequest>();
+        var requests = new List<MailTokenRequest>();
         await using var provider = SenderFactory.Smtp(server.Port, o =>
         {
             o.Host = "localhost";

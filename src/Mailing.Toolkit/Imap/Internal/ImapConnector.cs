@@ -21,22 +21,7 @@ internal sealed class ImapConnector
     public ImapConnector(ImapOptions options, ILoggerFactory loggerFactory)
     {
         var wireLogger = loggerFactory.CreateLogger(ProtocolCategory);
-        var userName = options.UserName ?? string.Empty;
-        var provider = options.AccessTokenProvider;
-        var settings = new MailConnectionSettings
-        {
-            Protocol = "IMAP",
-            Host = options.Host,
-            Port = options.EffectivePort,
-            Security = options.EffectiveSecurity,
-            UserName = userName,
-            Password = options.Password,
-            AccessToken = provider is null ? null : (forceRefresh, ct) => provider(new ImapTokenRequest(userName, options.Host, forceRefresh), ct),
-            Timeout = options.Timeout,
-            CheckCertificateRevocation = options.CheckCertificateRevocation,
-            ServerCertificateValidationCallback = options.ServerCertificateValidationCallback,
-            DangerousAcceptAnyServerCertificate = options.DangerousAcceptAnyServerCertificate,
-        };
+        var settings = MailConnectionSettings.For(options);
         connector = new(settings, () => new ImapClient(new ImapWireLogger(wireLogger)), new Events(loggerFactory.CreateLogger<ImapConnector>()));
     }
 

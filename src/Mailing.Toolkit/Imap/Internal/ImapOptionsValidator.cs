@@ -1,5 +1,4 @@
-using MailKit.Security;
-using Mailing.Toolkit.Sending.Internal;
+using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Mailing.Toolkit.Imap.Internal;
@@ -13,25 +12,7 @@ internal sealed class ImapOptionsValidator(string path) : IValidateOptions<ImapO
     public ValidateOptionsResult Validate(string? name, ImapOptions options)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Host))
-            errors.Add($"{path}:Host is required.");
-        else if (HeaderSafety.ContainsLineBreakOrNul(options.Host) || Uri.CheckHostName(options.Host) == UriHostNameType.Unknown)
-            errors.Add($"{path}:Host '{options.Host.ReplaceLineEndings(" ")}' is not a valid host name or IP address.");
-        if (options.Port is < 0 or > 65535)
-            errors.Add($"{path}:Port must be 0-65535 (was {options.Port}); 0 picks 993 or 143 from Security.");
-        if (!Enum.IsDefined(options.Security))
-            errors.Add($"{path}:Security must be one of {string.Join(", ", Enum.GetNames<SecureSocketOptions>())}.");
-
-        if (string.IsNullOrWhiteSpace(options.UserName))
-            errors.Add($"{path}:UserName is required: IMAP needs a login.");
-        else if (HeaderSafety.ContainsLineBreakOrNul(options.UserName))
-            errors.Add($"{path}:UserName must not contain CR, LF or NUL.");
-        else if (options.Security == SecureSocketOptions.None)
-            errors.Add($"{path}:Security is None but credentials are never sent over an unencrypted connection. Use Auto, StartTls or SslOnConnect.");
-        if (options.AccessTokenProvider is null && string.IsNullOrEmpty(options.Password))
-            errors.Add($"{path}:Password is required (or set AccessTokenProvider in code for OAuth2).");
-
-        SmtpSenderOptionsValidator.CheckDuration(errors, $"{path}:Timeout", options.Timeout, TimeSpan.FromMinutes(30));
+        MailServerChecks.Check(errors, path, options, loginRequired: true);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

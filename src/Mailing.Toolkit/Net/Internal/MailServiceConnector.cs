@@ -7,10 +7,10 @@ using MailKit.Security;
 namespace Mailing.Toolkit.Net.Internal;
 
 /// <summary>
-/// Creates, connects and authenticates MailKit clients (<see cref="MailService"/>: IMAP, POP3) by one set of rules:
+/// Creates, connects and authenticates MailKit clients (<see cref="MailService"/>: SMTP, IMAP, POP3) by one set of rules:
 /// TLS as configured (the protocols resolve Auto to SSL-on-connect or required STARTTLS), certificates validated
 /// unless the named development override is on, credentials never sent over an unencrypted connection, OAuth2 tokens
-/// refreshed once when the server rejects them. The caller owns the client it gets.
+/// refreshed once when the server rejects them, no login without a user name. The caller owns the client it gets.
 /// </summary>
 internal sealed class MailServiceConnector<TClient>
     where TClient : MailService
@@ -74,10 +74,12 @@ internal sealed class MailServiceConnector<TClient>
     private async Task AuthenticateAsync(TClient client, CancellationToken cancellationToken)
     {
         var userName = settings.UserName;
+        if (userName.Length == 0)
+            return;
         if (!client.IsSecure)
         {
             // StartTlsWhenAvailable against a server without STARTTLS ends here: better no session than a leaked password.
-            throw new AuthenticationException(
+            throw new CredentialsNotSecuredException(
                 $"Refusing to send the credentials of user '{userName}' to {settings.Server} over an unencrypted connection. Use Security=Auto, StartTls or SslOnConnect.");
         }
 
@@ -105,7 +107,16 @@ internal sealed class MailServiceConnector<TClient>
 
     private async ValueTask<string> GetTokenAsync(Func<bool, CancellationToken, ValueTask<string>> provider, bool forceRefresh, CancellationToken cancellationToken)
     {
-        var token = await provider(forceRefresh, cancellationToken).ConfigureAwait(false);
+        string? token;
+        try
+        {
+            token = await provider(forceRefresh, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new TokenProviderException($"The access token provider failed for user '{settings.UserName}' at {settings.Server}: {ex.Message}", ex);
+        }
+
         return string.IsNullOrEmpty(token)
             ? throw new AuthenticationException($"The access token provider returned no token for user '{settings.UserName}' at {settings.Server}.")
             : token;

@@ -1,4 +1,5 @@
 using Mailing.Toolkit.Imap.Internal;
+using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Mailing.Toolkit.Receiving.Internal;
@@ -24,18 +25,12 @@ internal sealed class ImapReceiverOptionsValidator(string path) : IValidateOptio
         // "30" binds as 30 days: upper bounds catch a number written without hh:mm:ss.
         if (options.IdleRestartInterval < TimeSpan.FromSeconds(1) || options.IdleRestartInterval > TimeSpan.FromMinutes(29))
             errors.Add($"{path}:IdleRestartInterval must be between 00:00:01 and 00:29:00, below the server's 29-minute IDLE limit (was {options.IdleRestartInterval:c}).");
-        if (options.PollInterval <= TimeSpan.Zero || options.PollInterval > TimeSpan.FromHours(24))
-            errors.Add($"{path}:PollInterval must be a duration between 00:00:00.001 and 1.00:00:00, written hh:mm:ss (was {options.PollInterval:c}).");
+        MailServerChecks.CheckDuration(errors, $"{path}:PollInterval", options.PollInterval, TimeSpan.FromHours(24));
         if (options.StateFilePath is { Length: > 0 } file && file.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
             errors.Add($"{path}:StateFilePath contains characters that are not valid in a path.");
         if (options.StateKey is { } key && HeaderSafety.ContainsLineBreakOrNul(key))
             errors.Add($"{path}:StateKey must not contain CR, LF or NUL.");
-        if (options.MaxConnectAttempts is < 1 or > 100)
-            errors.Add($"{path}:MaxConnectAttempts must be 1-100 (was {options.MaxConnectAttempts}).");
-        if (options.ReconnectBaseDelay < TimeSpan.Zero || options.ReconnectBaseDelay > TimeSpan.FromHours(1))
-            errors.Add($"{path}:ReconnectBaseDelay must be between 00:00:00 and 01:00:00 (was {options.ReconnectBaseDelay:c}).");
-        if (options.ReconnectMaxDelay < options.ReconnectBaseDelay || options.ReconnectMaxDelay > TimeSpan.FromHours(1))
-            errors.Add($"{path}:ReconnectMaxDelay must be at least ReconnectBaseDelay and at most 01:00:00 (was {options.ReconnectMaxDelay:c}).");
+        MailServerChecks.CheckReconnect(errors, path, options.MaxConnectAttempts, options.ReconnectBaseDelay, options.ReconnectMaxDelay);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

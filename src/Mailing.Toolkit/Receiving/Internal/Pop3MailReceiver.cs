@@ -33,23 +33,8 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
         logger = loggerFactory.CreateLogger<Pop3MailReceiver>();
         stateKey = options.EffectiveStateKey;
         var wireLogger = loggerFactory.CreateLogger(Pop3WireLogger.Category);
-        var userName = options.UserName;
-        var provider = options.AccessTokenProvider;
         connector = new(
-            new MailConnectionSettings
-            {
-                Protocol = "POP3",
-                Host = options.Host,
-                Port = options.EffectivePort,
-                Security = options.EffectiveSecurity,
-                UserName = userName,
-                Password = options.Password,
-                AccessToken = provider is null ? null : (forceRefresh, ct) => provider(new Pop3TokenRequest(userName, options.Host, forceRefresh), ct),
-                Timeout = options.Timeout,
-                CheckCertificateRevocation = options.CheckCertificateRevocation,
-                ServerCertificateValidationCallback = options.ServerCertificateValidationCallback,
-                DangerousAcceptAnyServerCertificate = options.DangerousAcceptAnyServerCertificate,
-            },
+            MailConnectionSettings.For(options),
             () => new Pop3Client(new Pop3WireLogger(wireLogger)),
             new Events(logger));
         server = connector.Server;

@@ -11,12 +11,17 @@ internal sealed class PooledSmtpClient : SmtpClient
 {
     private readonly List<RecipientResult> recipients = [];
 
-    public PooledSmtpClient(SmtpWireLogger wire, SmtpServerEndpoint endpoint)
+    /// <param name="wire">The protocol logger of this connection.</param>
+    /// <param name="endpoint">The server it connects to.</param>
+    /// <param name="localDomain">The name announced in EHLO; MailKit's default (the machine name) when empty.</param>
+    public PooledSmtpClient(SmtpWireLogger wire, SmtpServerEndpoint endpoint, string? localDomain)
         : base(wire)
     {
         Wire = wire;
         Endpoint = endpoint;
         Server = endpoint.ToString();
+        if (!string.IsNullOrEmpty(localDomain))
+            LocalDomain = localDomain;
     }
 
     public SmtpWireLogger Wire { get; }

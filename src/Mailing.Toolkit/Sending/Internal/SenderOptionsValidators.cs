@@ -1,4 +1,5 @@
 using MailKit.Security;
+using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Mailing.Toolkit.Sending.Internal;
@@ -17,25 +18,15 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             return ValidateOptionsResult.Skip;
 
         var errors = new List<string>();
-        CheckEndpoint(errors, path, options.Host, options.Port, options.Security);
+        MailServerChecks.Check(errors, path, options, loginRequired: false);
         for (var i = 0; i < options.FailoverServers.Count; i++)
         {
             var server = options.FailoverServers[i];
-            CheckEndpoint(errors, $"{path}:FailoverServers:{i}", server.Host, server.Port, server.Security);
+            MailServerChecks.CheckServer(errors, $"{path}:FailoverServers:{i}", server.Host, server.Port, server.Security, options);
+            if (!string.IsNullOrEmpty(options.UserName) && server.Security == SecureSocketOptions.None)
+                errors.Add($"{path}:FailoverServers:{i}:Security is None but {path}:UserName is set: credentials are never sent over an unencrypted connection.");
         }
 
-        if (!string.IsNullOrEmpty(options.UserName))
-        {
-            if (options.Security == SecureSocketOptions.None)
-                errors.Add($"{path}:Security is None but {path}:UserName is set: credentials are never sent over an unencrypted connection. Use Auto, StartTls or SslOnConnect.");
-            for (var i = 0; i < options.FailoverServers.Count; i++)
-            {
-                if (options.FailoverServers[i].Security == SecureSocketOptions.None)
-                    errors.Add($"{path}:FailoverServers:{i}:Security is None but {path}:UserName is set: credentials are never sent over an unencrypted connection.");
-            }
-        }
-        if (string.IsNullOrEmpty(options.UserName) && (!string.IsNullOrEmpty(options.Password) || options.AccessTokenProvider is not null))
-            errors.Add($"{path}:UserName is required when a password or an access token provider is set.");
         if (!string.IsNullOrEmpty(options.LocalDomain) && (HeaderSafety.ContainsLineBreakOrNul(options.LocalDomain) || options.LocalDomain.Contains(' ', StringComparison.Ordinal)))
             errors.Add($"{path}:LocalDomain must be a host name without spaces or line breaks.");
         if (options.MaxConnections is < 1 or > 1024)
@@ -44,8 +35,7 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             errors.Add($"{path}:MaxMessagesPerConnection must be at least 1 (was {options.MaxMessagesPerConnection}).");
         if (options.MaxAttempts is < 1 or > 20)
             errors.Add($"{path}:MaxAttempts must be 1-20 (was {options.MaxAttempts}).");
-        CheckDuration(errors, $"{path}:Timeout", options.Timeout, TimeSpan.FromMinutes(30));
-        CheckDuration(errors, $"{path}:IdleTimeout", options.IdleTimeout, TimeSpan.FromHours(1));
+        MailServerChecks.CheckDuration(errors, $"{path}:IdleTimeout", options.IdleTimeout, TimeSpan.FromHours(1));
         if (options.RetryBaseDelay < TimeSpan.Zero)
             errors.Add($"{path}:RetryBaseDelay must not be negative.");
         if (options.RetryMaxDelay < options.RetryBaseDelay)
@@ -56,25 +46,6 @@ internal sealed class SmtpSenderOptionsValidator(string name, string path) : IVa
             errors.Add($"{path}:MaxMessagesPerSecond must be 0 (no limit) or a positive number.");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    private static void CheckEndpoint(List<string> errors, string at, string host, int port, SecureSocketOptions security)
-    {
-        if (string.IsNullOrWhiteSpace(host))
-            errors.Add($"{at}:Host is required.");
-        else if (HeaderSafety.ContainsLineBreakOrNul(host) || Uri.CheckHostName(host) == UriHostNameType.Unknown)
-            errors.Add($"{at}:Host '{host.ReplaceLineEndings(" ")}' is not a valid host name or IP address.");
-        if (port is < 0 or > 65535)
-            errors.Add($"{at}:Port must be 0-65535 (was {port}); 0 picks 465 or 587 from Security.");
-        if (!Enum.IsDefined(security))
-            errors.Add($"{at}:Security must be one of {string.Join(", ", Enum.GetNames<SecureSocketOptions>())}.");
-    }
-
-    internal static void CheckDuration(List<string> errors, string key, TimeSpan value, TimeSpan max)
-    {
-        // "30" binds as 30 days: an upper bound catches a number written without hh:mm:ss.
-        if (value <= TimeSpan.Zero || value > max)
-            errors.Add($"{key} must be a duration between 00:00:00.001 and {max:c}, written hh:mm:ss (was {value:c}).");
     }
 }
 

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using MailKit.Security;
+using Mailing.Toolkit.Net.Internal;
 using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -17,6 +14,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
 {
     private readonly SmtpSenderOptions options;
     private readonly SmtpServerEndpoint[] endpoints;
+    private readonly MailServiceConnector<PooledSmtpClient>[] connectors;
     private readonly long[] endpointDownUntil;
     private readonly SemaphoreSlim slots;
     private readonly ConcurrentStack<PooledSmtpClient> idle = new();
@@ -25,7 +23,6 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
     private readonly SendingTelemetry telemetry;
     private readonly KeyValuePair<string, object?> senderTag;
     private readonly ILogger logger;
-    private readonly ILogger wireLogger;
     private readonly ITimer reaper;
     private volatile bool disposed;
 
@@ -39,7 +36,12 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         senderTag = new("mailing.sender", name ?? "default");
         logger = loggerFactory.CreateLogger<SmtpConnectionPool>();
-        wireLogger = loggerFactory.CreateLogger("Mailing.Toolkit.Sending.SmtpProtocol");
+        var wireLogger = loggerFactory.CreateLogger("Mailing.Toolkit.Sending.SmtpProtocol");
+        var events = new ConnectionEvents(logger);
+        connectors = endpoints.Select(endpoint => new MailServiceConnector<PooledSmtpClient>(
+            MailConnectionSettings.For(options, endpoint.Host, endpoint.EffectivePort, endpoint.EffectiveSecurity),
+            () => new PooledSmtpClient(new SmtpWireLogger(wireLogger), endpoint, options.LocalDomain),
+            events)).ToArray();
         var sweep = options.IdleTimeout / 2 > TimeSpan.FromSeconds(1) ? options.IdleTimeout / 2 : TimeSpan.FromSeconds(1);
         reaper = timeProvider.CreateTimer(static state => ((SmtpConnectionPool)state!).CloseExpiredIdle(), this, sweep, sweep);
     }
@@ -122,19 +124,15 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         foreach (var index in EndpointOrder())
         {
             var endpoint = endpoints[index];
-            var client = CreateClient(endpoint);
             try
             {
-                await client.ConnectAsync(endpoint.Host, endpoint.EffectivePort, endpoint.EffectiveSecurity, cancellationToken).ConfigureAwait(false);
-                await AuthenticateAsync(client, endpoint, cancellationToken).ConfigureAwait(false);
+                var client = await connectors[index].ConnectAsync(cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref endpointDownUntil[index], 0);
                 CountOpen(endpoint, 1);
-                PoolLog.Connected(logger, endpoint.ToString(), client.IsSecure, client.SslProtocol.ToString());
                 return client;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                client.Dispose();
                 failure = SmtpReplies.FromConnectFailure(ex, endpoint, options.UserName);
                 Volatile.Write(ref endpointDownUntil[index], timeProvider.GetTimestamp() + (long)(options.FailoverCooldown.TotalSeconds * timeProvider.TimestampFrequency));
                 PoolLog.ConnectFailed(logger, endpoint.ToString(), failure.ErrorType, endpoints.Length > 1);
@@ -152,91 +150,6 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
         var down = Enumerable.Range(0, endpoints.Length).Where(i => Volatile.Read(ref endpointDownUntil[i]) > now);
         return healthy.Concat(down).ToArray();
     }
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Only with the explicit, logged DangerousAcceptAnyServerCertificate development option.")]
-    private PooledSmtpClient CreateClient(SmtpServerEndpoint endpoint)
-    {
-        var client = new PooledSmtpClient(new SmtpWireLogger(wireLogger), endpoint)
-        {
-            Timeout = (int)Math.Clamp(options.Timeout.TotalMilliseconds, 1, int.MaxValue),
-            CheckCertificateRevocation = options.CheckCertificateRevocation,
-        };
-        if (!string.IsNullOrEmpty(options.LocalDomain))
-            client.LocalDomain = options.LocalDomain;
-        if (options.DangerousAcceptAnyServerCertificate)
-            client.ServerCertificateValidationCallback = AcceptAnyCertificateForDevelopment;
-        else if (options.ServerCertificateValidationCallback is not null)
-            client.ServerCertificateValidationCallback = options.ServerCertificateValidationCallback;
-        return client;
-    }
-
-    private bool AcceptAnyCertificateForDevelopment(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (errors != SslPolicyErrors.None)
-            PoolLog.AcceptingInvalidCertificate(logger, errors.ToString(), certificate?.Subject);
-        return true;
-    }
-
-    private async Task AuthenticateAsync(PooledSmtpClient client, SmtpServerEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        var userName = options.UserName;
-        if (string.IsNullOrEmpty(userName))
-            return;
-
-        if (!client.IsSecure)
-        {
-            throw new MailDeliveryException(
-                $"Refusing to send the credentials of user '{userName}' to {endpoint} over an unencrypted connection. Use Security=Auto, StartTls or SslOnConnect.",
-                "tls", 0, null, false, false, null, endpoint.ToString(), 0);
-        }
-
-        if (options.AccessTokenProvider is { } provider)
-        {
-            var token = await GetTokenAsync(provider, userName, endpoint, forceRefresh: false, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await client.AuthenticateAsync(CreateOAuthMechanism(client, userName, token), cancellationToken).ConfigureAwait(false);
-            }
-            catch (AuthenticationException)
-            {
-                // The token may have expired between the provider's cache and now: ask once more for a fresh one.
-                PoolLog.TokenRejected(logger, endpoint.ToString());
-                token = await GetTokenAsync(provider, userName, endpoint, forceRefresh: true, cancellationToken).ConfigureAwait(false);
-                await client.AuthenticateAsync(CreateOAuthMechanism(client, userName, token), cancellationToken).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        // MailKit tries the mechanisms both sides support, strongest first (SCRAM before PLAIN and LOGIN).
-        await client.AuthenticateAsync(new NetworkCredential(userName, options.Password), cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async ValueTask<string> GetTokenAsync(
-        Func<SmtpTokenRequest, CancellationToken, ValueTask<string>> provider, string userName, SmtpServerEndpoint endpoint, bool forceRefresh, CancellationToken cancellationToken)
-    {
-        string? token;
-        try
-        {
-            token = await provider(new SmtpTokenRequest(userName, endpoint.Host, forceRefresh), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // A token endpoint that is down is worth retrying later; the message is not at fault.
-            throw new MailDeliveryException(
-                $"The access token provider failed for user '{userName}' at {endpoint}: {ex.Message}",
-                "authentication", 0, null, isTransient: true, maybeDelivered: false, null, endpoint.ToString(), 0, ex);
-        }
-
-        return string.IsNullOrEmpty(token)
-            ? throw new MailDeliveryException($"The access token provider returned no token for user '{userName}' at {endpoint}.", "authentication", 0, null, false, false, null, endpoint.ToString(), 0)
-            : token;
-    }
-
-    private static SaslMechanism CreateOAuthMechanism(PooledSmtpClient client, string userName, string token) =>
-        client.AuthenticationMechanisms.Contains("OAUTHBEARER")
-            ? new SaslMechanismOAuthBearer(userName, token)
-            : new SaslMechanismOAuth2(userName, token);
 
     private void CountOpen(SmtpServerEndpoint endpoint, int delta) =>
         telemetry.ConnectionsOpen.Add(delta, senderTag, new("server.address", endpoint.Host), new("server.port", endpoint.EffectivePort));
@@ -288,6 +201,20 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable, IDisposable
             client.Dispose();
             CountOpen(client.Endpoint, -1);
         }
+    }
+
+    /// <summary>The shared connector's events with the SMTP pool's ids (1200-1203); the development-certificate warning is the sender's (1302).</summary>
+    private sealed class ConnectionEvents(ILogger logger) : IMailConnectionEvents
+    {
+        public void AcceptsAnyCertificate(string server)
+        {
+        }
+
+        public void AcceptingInvalidCertificate(string server, string errors, string? subject) => PoolLog.AcceptingInvalidCertificate(logger, errors, subject);
+
+        public void TokenRejected(string server) => PoolLog.TokenRejected(logger, server);
+
+        public void Connected(string server, bool secure, string protocol) => PoolLog.Connected(logger, server, secure, protocol);
     }
 }
 

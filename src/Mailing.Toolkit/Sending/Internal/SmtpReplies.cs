@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Mailing.Toolkit.Net.Internal;
 
 namespace Mailing.Toolkit.Sending.Internal;
 
@@ -89,6 +90,8 @@ internal static partial class SmtpReplies
         return ex switch
         {
             MailDeliveryException delivery => delivery,
+            CredentialsNotSecuredException => new MailDeliveryException(ex.Message, "tls", 0, null, false, false, null, server, 0, ex),
+            TokenProviderException => new MailDeliveryException(ex.Message, "authentication", 0, null, isTransient: true, maybeDelivered: false, null, server, 0, ex.InnerException),
             SslHandshakeException => new MailDeliveryException(
                 $"The TLS handshake with {server} failed: {FirstLine(ex.Message)} If the server uses a self-signed certificate in development, set ServerCertificateValidationCallback or DangerousAcceptAnyServerCertificate; never in production.",
                 "tls", 0, null, false, false, null, server, 0, ex),
