@@ -1,9 +1,6 @@
 using Mailing.Toolkit;
-using Mailing.Toolkit.Sending.Internal;
-using Mailing.Toolkit.Telemetry;
 using Mailing.Toolkit.Testing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -34,12 +31,7 @@ public static class MailingBuilderTestingExtensions
                 builder.Services.Remove(existing);
         }
 
-        return MailingBuilderSendingExtensions.AddSender(builder, name, nameof(AddInMemorySender), sp => new InMemoryMailSender(
-            name,
-            sp.GetRequiredService<InMemoryOutbox>(),
-            sp.GetRequiredService<OutgoingMailPipeline>(),
-            sp.GetRequiredService<SendingTelemetry>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.LoggerFactory().CreateLogger<InMemoryMailSender>()));
+        // The public extension point any transport uses; no access to the core's internals.
+        return name is null ? builder.AddTransport<InMemoryMailTransport>() : builder.AddTransport<InMemoryMailTransport>(name);
     }
 }

@@ -5,6 +5,7 @@ using Mailing.Toolkit.Templating;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -32,7 +33,7 @@ public static class MailingBuilderScribanExtensions
     public static IMailingBuilder AddScribanTemplates(this IMailingBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return AddCore(builder, section, null, MailingBuilder.PathOf(section, ConventionalPath));
+        return AddCore(builder, section, null, section is IConfigurationSection { Path.Length: > 0 } bound ? bound.Path : ConventionalPath);
     }
 
     private static IMailingBuilder AddCore(IMailingBuilder builder, IConfiguration? section, Action<ScribanTemplateOptions>? configure, string path)
@@ -55,7 +56,7 @@ public static class MailingBuilderScribanExtensions
         services.TryAddSingleton<IMailTemplateRenderer>(sp =>
         {
             var value = sp.GetRequiredService<IOptions<ScribanTemplateOptions>>().Value;
-            var loggerFactory = sp.LoggerFactory();
+            var loggerFactory = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             return new ScribanMailTemplateRenderer(value, CreateSource(value), sp.GetRequiredService<TimeProvider>(), loggerFactory.CreateLogger("Mailing.Toolkit.Scriban"));
         });
         return builder;
@@ -71,7 +72,7 @@ public static class MailingBuilderScribanExtensions
     }
 
     /// <summary>The <c>Templates</c> subsection of the configuration given to <c>AddMailing</c>, or null when it got none.</summary>
-    private static IConfiguration? MailingSection(IMailingBuilder builder) => MailingBuilder.Section(builder, "Templates");
+    private static IConfiguration? MailingSection(IMailingBuilder builder) => builder.GetConfigurationSection("Templates");
 
     /// <summary>Marks the renderer as registered, so a second call only adds its configuration.</summary>
     private sealed class ScribanTemplatesMarker;

@@ -77,6 +77,34 @@ public static class MailingBuilderSendingExtensions
         return AddMaildir(builder, section, null, MailingBuilder.PathOf(section, MaildirPath));
     }
 
+    /// <summary>
+    /// Adds a sender that delivers through your <typeparamref name="TTransport"/> as the default <see cref="IMailSender"/>.
+    /// The sender runs the same steps as the built-in ones around it (default From, Message-ID, envelope, outgoing
+    /// filters, header checks, logs, metrics and the <c>mailing.send</c> span); the transport only delivers.
+    /// </summary>
+    /// <remarks>
+    /// <typeparamref name="TTransport"/> is resolved as a singleton of the container, shared by every sender that uses
+    /// it: it is added with <c>TryAddSingleton</c>, so register it yourself first to build it your way
+    /// (<c>services.AddSingleton(new MyTransport(...))</c>). Adding the same transport twice registers it once;
+    /// adding it when another sender already is the default throws <see cref="InvalidOperationException"/>.
+    /// </remarks>
+    /// <typeparam name="TTransport">The transport; see <see cref="IMailTransport"/> for what it must do.</typeparam>
+    public static IMailingBuilder AddTransport<TTransport>(this IMailingBuilder builder)
+        where TTransport : class, IMailTransport =>
+        AddTransportCore<TTransport>(builder, null);
+
+    /// <summary>
+    /// Adds a named sender that delivers through your <typeparamref name="TTransport"/>: a keyed <see cref="IMailSender"/>
+    /// (<c>[FromKeyedServices("name")]</c>). The transport sees the key in <see cref="OutgoingMail.SenderName"/>.
+    /// </summary>
+    /// <typeparam name="TTransport">The transport, a singleton shared with the other senders that use it.</typeparam>
+    public static IMailingBuilder AddTransport<TTransport>(this IMailingBuilder builder, string name)
+        where TTransport : class, IMailTransport
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return AddTransportCore<TTransport>(builder, name);
+    }
+
     /// <summary>Adds an <see cref="IOutgoingMailFilter"/> that runs before every transport, after the filters added before it.</summary>
     public static IMailingBuilder AddOutgoingFilter<TFilter>(this IMailingBuilder builder)
         where TFilter : class, IOutgoingMailFilter
@@ -156,6 +184,27 @@ public static class MailingBuilderSendingExtensions
         return builder.AddOutgoingFilter<RedirectFilter>();
     }
 
+    private static IMailingBuilder AddTransportCore<TTransport>(IMailingBuilder builder, string? name)
+        where TTransport : class, IMailTransport
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton<TTransport>();
+        if (name is null && TransportRegistration.IsDefault(services, typeof(TTransport)))
+            return builder;
+
+        AddSender(builder, name, $"AddTransport<{typeof(TTransport).Name}>", sp => new TransportMailSender(
+            sp.GetRequiredService<TTransport>(),
+            name,
+            sp.GetRequiredService<OutgoingMailPipeline>(),
+            sp.GetRequiredService<SendingTelemetry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.LoggerFactory().CreateLogger<TTransport>()));
+        if (name is null)
+            services.AddSingleton(new TransportRegistration(typeof(TTransport), services.Last(d => d.ServiceType == typeof(IMailSender) && !d.IsKeyedService)));
+        return builder;
+    }
+
     /// <summary>Binds the section (first registration only, so lists are not bound twice), then applies the action.</summary>
     private static OptionsBuilder<TOptions> Configure<TOptions>(OptionsBuilder<TOptions> options, IConfiguration? section, Action<TOptions>? configure)
         where TOptions : class
@@ -202,4 +251,17 @@ internal sealed record SenderRegistration(string Transport, string? Name)
         services.AddSingleton(registration);
         return true;
     }
+}
+
+/// <summary>
+/// Marks the default sender <c>AddTransport&lt;T&gt;()</c> added, by its descriptor: adding the same transport again
+/// is a no-op while that sender is registered, and registers it again once a test host removed it.
+/// </summary>
+internal sealed record TransportRegistration(Type Transport, ServiceDescriptor Sender)
+{
+    public static bool IsDefault(IServiceCollection services, Type transport) =>
+        services.Any(d => d.ServiceType == typeof(TransportRegistration)
+            && d.ImplementationInstance is TransportRegistration registration
+            && registration.Transport == transport
+            && services.Contains(registration.Sender));
 }
