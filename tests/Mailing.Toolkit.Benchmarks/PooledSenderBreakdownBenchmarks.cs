@@ -81,7 +81,7 @@ public class PooledSenderBreakdownBenchmarks : SmtpSendBenchmarks
         }
 
         var options = new SmtpSenderOptions { Host = Target.Host, Port = Target.Port, Security = SecureSocketOptions.None, MaxConnections = Callers, MaxMessagesPerConnection = 100_000 };
-        pool = new SmtpConnectionPool(null, options, TimeProvider.System, new SendingTelemetry(), NullLoggerFactory.Instance);
+        pool = new SmtpConnectionPool(null, options, TimeProvider.System, new SendingTelemetry(new MailingInstrumentation()), NullLoggerFactory.Instance);
         envelope = MailEnvelope.FromMessage(Load.Messages[0]);
     }
 

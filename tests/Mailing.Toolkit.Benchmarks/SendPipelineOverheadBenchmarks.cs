@@ -45,7 +45,7 @@ public class SendPipelineOverheadBenchmarks
 
     /// <summary>Everything of IMailSender.SendAsync except the transport: pipeline, activity, metrics, logs.</summary>
     private sealed class NoTransportSender(OutgoingMailPipeline pipeline)
-        : MailSenderBase("none", null, pipeline, new SendingTelemetry(), TimeProvider.System, NullLogger.Instance)
+        : MailSenderBase("none", null, pipeline, new SendingTelemetry(new MailingInstrumentation()), TimeProvider.System, NullLogger.Instance)
     {
         private static readonly RecipientResult[] Accepted = [new(BenchMessages.To, true, 250, "2.0.0", "2.0.0 Ok")];
 

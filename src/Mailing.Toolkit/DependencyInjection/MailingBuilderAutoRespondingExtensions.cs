@@ -55,7 +55,7 @@ public static class MailingBuilderAutoRespondingExtensions
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<AutoResponderOptions>>(sp => new AutoResponderOptionsValidator(
             path, () => sp.GetService<IServiceProviderIsService>()?.IsService(typeof(IMailTemplateRenderer)) ?? false));
-        services.TryAddSingleton(sp => new AutoResponderTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<AutoResponderTelemetry>();
         services.TryAddSingleton<IAutoReplyHistory>(sp =>
         {
             var value = sp.GetRequiredService<IOptions<AutoResponderOptions>>().Value;

@@ -57,7 +57,7 @@ public static class MailingBuilderInboundExtensions
         options.ValidateOnStart();
         services.AddSingleton(table);
         services.AddSingleton<IValidateOptions<InboundProcessingOptions>>(new InboundProcessingOptionsValidator(path));
-        services.TryAddSingleton(sp => new InboundTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<InboundTelemetry>();
         services.TryAddSingleton(sp => new InboundProcessingService(
             sp,
             sp.GetRequiredService<InboundRouteTable>(),

@@ -1,6 +1,7 @@
 using Mailing.Toolkit;
 using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Parsing.Internal;
+using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -51,7 +52,8 @@ public static class MailingBuilderParsingExtensions
         builder.Services.AddSingleton<IValidateOptions<MailParserOptions>>(new MailParserOptionsValidator(path));
         builder.Services.TryAddSingleton<IMailParser>(sp => new MailParser(
             sp.GetRequiredService<IOptions<MailParserOptions>>().Value,
-            sp.LoggerFactory().CreateLogger<MailParser>()));
+            sp.LoggerFactory().CreateLogger<MailParser>(),
+            sp.GetRequiredService<MailingInstrumentation>()));
         return builder;
     }
 }

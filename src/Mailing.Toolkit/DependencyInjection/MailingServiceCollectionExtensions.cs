@@ -45,7 +45,9 @@ public static class MailingServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new SendingTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        // The one owner of the meter and the activity source; every feature's instruments are made from it.
+        services.TryAddSingleton(sp => new MailingInstrumentation(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<SendingTelemetry>();
         services.TryAddSingleton<OutgoingMailPipeline>();
         return new MailingBuilder(services, configuration);
     }

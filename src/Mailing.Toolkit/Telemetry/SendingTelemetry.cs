@@ -3,19 +3,16 @@ using System.Diagnostics.Metrics;
 
 namespace Mailing.Toolkit.Telemetry;
 
-/// <summary>The instruments of the sending side; one instance per container, from <see cref="IMeterFactory"/> when available.</summary>
-internal sealed class SendingTelemetry : IDisposable
+/// <summary>The instruments and the span of the sending side, on the container's <see cref="MailingInstrumentation"/>.</summary>
+internal sealed class SendingTelemetry
 {
-    internal static readonly ActivitySource ActivitySource = new(MailingTelemetry.ActivitySourceName);
+    private readonly ActivitySource source;
 
-    private readonly Meter meter;
-    private readonly bool ownsMeter;
-
-    public SendingTelemetry(IMeterFactory? meterFactory = null)
+    public SendingTelemetry(MailingInstrumentation instrumentation)
     {
-        // A factory caches and owns its meters; only a meter we created ourselves is ours to dispose.
-        ownsMeter = meterFactory is null;
-        meter = meterFactory?.Create(MailingTelemetry.MeterName) ?? new Meter(MailingTelemetry.MeterName);
+        ArgumentNullException.ThrowIfNull(instrumentation);
+        source = instrumentation.ActivitySource;
+        var meter = instrumentation.Meter;
         Sent = meter.CreateCounter<long>("mailing.messages.sent", "{message}", "Messages accepted by the transport for at least one recipient.");
         Failed = meter.CreateCounter<long>("mailing.messages.failed", "{message}", "Messages that could not be sent, by error.type.");
         Duration = meter.CreateHistogram<double>("mailing.send.duration", "s", "Time to send one message, retries included.");
@@ -36,9 +33,12 @@ internal sealed class SendingTelemetry : IDisposable
 
     public UpDownCounter<long> ConnectionsBusy { get; }
 
-    public void Dispose()
+    /// <summary>Starts the <see cref="MailingInstrumentation.SendSpan"/> span of one send, with its transport and sender.</summary>
+    public Activity? StartSend(string transport, string? sender)
     {
-        if (ownsMeter)
-            meter.Dispose();
+        var activity = source.StartActivity(MailingInstrumentation.SendSpan, ActivityKind.Client);
+        activity?.SetTag("mailing.transport", transport);
+        activity?.SetTag("mailing.sender", sender ?? "default");
+        return activity;
     }
 }

@@ -1,5 +1,6 @@
 using Mailing.Toolkit.Addressing.Internal;
 using Mailing.Toolkit.Parsing;
+using Mailing.Toolkit.Telemetry;
 using Mailing.Toolkit.Templating;
 using Microsoft.Extensions.Logging;
 
@@ -59,7 +60,22 @@ internal sealed class AutoResponder : IAutoResponder
     {
         ArgumentNullException.ThrowIfNull(mail);
         cancellationToken.ThrowIfCancellationRequested();
+        using var activity = telemetry.StartAutoReply(mail);
+        try
+        {
+            var response = await DecideAndReplyAsync(mail, recipient, cancellationToken).ConfigureAwait(false);
+            AutoResponderTelemetry.SetResponse(activity, response);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            MailingInstrumentation.SetError(activity, MailingInstrumentation.ErrorType(ex));
+            throw;
+        }
+    }
 
+    private async Task<AutoResponse> DecideAndReplyAsync(ParsedMail mail, string? recipient, CancellationToken cancellationToken)
+    {
         var fromAddress = Author(mail)?.Address;
         if (LoopGuards.CheckMessage(mail) is { } sentAutomatically)
             return Suppress(mail, null, sentAutomatically, fromAddress);

@@ -1,21 +1,21 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Telemetry;
 
 namespace Mailing.Toolkit.AutoResponding.Internal;
 
-/// <summary>The instruments of the auto-responder, on the <see cref="MailingTelemetry.MeterName"/> meter.</summary>
-internal sealed class AutoResponderTelemetry : IDisposable
+/// <summary>The instruments and the span of the auto-responder, on the container's <see cref="MailingInstrumentation"/>.</summary>
+internal sealed class AutoResponderTelemetry
 {
-    private readonly Meter meter;
-    private readonly bool ownsMeter;
+    private readonly ActivitySource source;
 
-    public AutoResponderTelemetry(IMeterFactory? meterFactory = null)
+    public AutoResponderTelemetry(MailingInstrumentation instrumentation)
     {
-        // A factory caches and owns its meters; only a meter we created ourselves is ours to dispose.
-        ownsMeter = meterFactory is null;
-        meter = meterFactory?.Create(MailingTelemetry.MeterName) ?? new Meter(MailingTelemetry.MeterName);
-        Sent = meter.CreateCounter<long>("mailing.autoreply.sent", "{message}", "Automatic replies sent, by rule.");
-        Suppressed = meter.CreateCounter<long>("mailing.autoreply.suppressed", "{message}", "Received messages that got no automatic reply, by reason.");
+        ArgumentNullException.ThrowIfNull(instrumentation);
+        source = instrumentation.ActivitySource;
+        Sent = instrumentation.Meter.CreateCounter<long>("mailing.autoreply.sent", "{message}", "Automatic replies sent, by rule.");
+        Suppressed = instrumentation.Meter.CreateCounter<long>("mailing.autoreply.suppressed", "{message}", "Received messages that got no automatic reply, by reason.");
     }
 
     public Counter<long> Sent { get; }
@@ -26,6 +26,29 @@ internal sealed class AutoResponderTelemetry : IDisposable
 
     public void RecordSuppressed(AutoReplySuppression suppression) =>
         Suppressed.Add(1, new KeyValuePair<string, object?>("reason", ReasonTag(suppression)));
+
+    /// <summary>
+    /// Starts the <see cref="MailingInstrumentation.AutoReplySpan"/> span of one decision about <paramref name="mail"/>;
+    /// the reply's <c>mailing.send</c> span is its child.
+    /// </summary>
+    public Activity? StartAutoReply(ParsedMail mail)
+    {
+        var activity = source.StartActivity(MailingInstrumentation.AutoReplySpan, ActivityKind.Internal);
+        if (activity is not null && mail.MessageId is { } messageId)
+            activity.SetTag("mailing.message_id", messageId);
+        return activity;
+    }
+
+    /// <summary>What was decided: <c>rule</c> when a rule answered (or would have), <c>reason</c> when no reply was sent.</summary>
+    public static void SetResponse(Activity? activity, AutoResponse response)
+    {
+        if (activity is null)
+            return;
+        if (response.Rule is { } rule)
+            activity.SetTag("rule", rule);
+        if (response.Suppression is { } suppression)
+            activity.SetTag("reason", ReasonTag(suppression));
+    }
 
     /// <summary>The stable <c>reason</c> attribute value of a suppression.</summary>
     public static string ReasonTag(AutoReplySuppression suppression) => suppression switch
@@ -42,10 +65,4 @@ internal sealed class AutoResponderTelemetry : IDisposable
         AutoReplySuppression.RecentlyReplied => "recently_replied",
         _ => "other",
     };
-
-    public void Dispose()
-    {
-        if (ownsMeter)
-            meter.Dispose();
-    }
 }

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using Mailing.Toolkit.Parsing.Internal.Classification;
 using Mailing.Toolkit.Parsing.Internal.Replies;
+using Mailing.Toolkit.Telemetry;
 using Mailing.Toolkit.Text.Internal;
 using Mailing.Toolkit.Text;
 using Microsoft.Extensions.Logging;
@@ -15,7 +17,7 @@ namespace Mailing.Toolkit.Parsing.Internal;
 /// The <see cref="IMailParser"/>: bounds the raw input, lets MimeKit parse it in place, then takes the message
 /// apart (identity, addresses, bodies, attachments, reply, classification) without decoding attachment content.
 /// </summary>
-internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> logger) : IMailParser
+internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> logger, MailingInstrumentation? instrumentation = null) : IMailParser
 {
     private static readonly ParserOptions MimeOptions = new() { RespectContentLength = false };
 
@@ -29,6 +31,51 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
     public async ValueTask<ParsedMail> ParseAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        using var activity = StartParse();
+        try
+        {
+            return Parsed(activity, await ParseStreamAsync(stream, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            ParseFailed(activity, e);
+            throw;
+        }
+    }
+
+    public ParsedMail Parse(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var activity = StartParse();
+        try
+        {
+            return Parsed(activity, ParseMessage(message));
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            ParseFailed(activity, e);
+            throw;
+        }
+    }
+
+    private Activity? StartParse() => instrumentation?.ActivitySource.StartActivity(MailingInstrumentation.ParseSpan, ActivityKind.Internal);
+
+    private static ParsedMail Parsed(Activity? activity, ParsedMail mail)
+    {
+        if (activity is not null && mail.MessageId is { } messageId)
+            activity.SetTag("mailing.message_id", messageId);
+        return mail;
+    }
+
+    private static void ParseFailed(Activity activity, Exception error)
+    {
+        if (error is MailParseException { Limit: { } limit })
+            activity.SetTag("mailing.parse.limit", limit);
+        MailingInstrumentation.SetError(activity, MailingInstrumentation.ErrorType(error));
+    }
+
+    private async ValueTask<ParsedMail> ParseStreamAsync(Stream stream, CancellationToken cancellationToken)
+    {
         var buffer = await ReadBoundedAsync(stream, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -49,7 +96,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
         {
             return NotMime(buffer, e);
         }
-        return Parse(message);
+        return ParseMessage(message);
     }
 
     /// <summary>
@@ -98,9 +145,8 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
         };
     }
 
-    public ParsedMail Parse(MimeMessage message)
+    private ParsedMail ParseMessage(MimeMessage message)
     {
-        ArgumentNullException.ThrowIfNull(message);
         var warnings = new List<string>();
         var parts = new PartWalker(options, warnings);
         parts.Walk(message.Body);

@@ -52,9 +52,7 @@ internal abstract class MailSenderBase : IMailSender
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        using var activity = SendingTelemetry.ActivitySource.StartActivity("mailing.send", ActivityKind.Client);
-        activity?.SetTag("mailing.transport", Transport);
-        activity?.SetTag("mailing.sender", Name ?? "default");
+        using var activity = telemetry.StartSend(Transport, Name);
 
         var started = TimeProvider.GetTimestamp();
         var messageId = message.MessageId ?? string.Empty;
@@ -92,18 +90,12 @@ internal abstract class MailSenderBase : IMailSender
         catch (Exception ex) when (ex is not ArgumentException)
         {
             var delivery = ex as MailDeliveryException;
-            var errorType = ex switch
-            {
-                MailDeliveryException => delivery!.ErrorType,
-                OperationCanceledException => "cancelled",
-                _ => ex.GetType().Name,
-            };
+            var errorType = MailingInstrumentation.ErrorType(ex);
             var elapsed = TimeProvider.GetElapsedTime(started);
             var error = new KeyValuePair<string, object?>("error.type", errorType);
             telemetry.Failed.Add(1, transportTag, senderTag, error);
             telemetry.Duration.Record(elapsed.TotalSeconds, transportTag, senderTag, error);
-            activity?.SetStatus(ActivityStatusCode.Error, errorType);
-            activity?.SetTag("error.type", errorType);
+            MailingInstrumentation.SetError(activity, errorType);
             // The exception text can quote the server's reply, which may echo addresses: full detail at Debug only.
             SenderLog.Failed(Logger, Transport, messageId, errorType, delivery?.ReplyCode ?? 0, delivery?.EnhancedStatusCode, delivery?.Attempts ?? 0);
             SenderLog.FailedDetails(Logger, ex, messageId);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Mailing.Toolkit.Parsing;
+using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -128,13 +130,17 @@ internal sealed class InboundMailboxWorker : IDisposable
         {
             // Off the receiving loop at once, so a slow handler never holds up taking the next message.
             await Task.Yield();
-            var outcome = await ProcessAsync(mail, slot, intake, processing).ConfigureAwait(false);
+            using var activity = telemetry.StartReceive(Name);
+            var outcome = await ProcessAsync(mail, slot, activity, intake, processing).ConfigureAwait(false);
             switch (outcome)
             {
                 case Outcome.Handled: Interlocked.Increment(ref counts.Handled); break;
                 case Outcome.Unrouted: Interlocked.Increment(ref counts.Unrouted); break;
                 case Outcome.Quarantined: Interlocked.Increment(ref counts.Quarantined); break;
-                default: Interlocked.Increment(ref counts.Deferred); break;
+                default:
+                    Interlocked.Increment(ref counts.Deferred);
+                    activity?.SetTag("outcome", "deferred");
+                    break;
             }
         }
         finally
@@ -146,9 +152,9 @@ internal sealed class InboundMailboxWorker : IDisposable
     /// <summary>
     /// Processes one message. <paramref name="slot"/> bounds the parsing and handling; it is given back before the
     /// acknowledgement, so the next messages are handled while this one's acknowledgement waits to travel with
-    /// theirs (the IMAP receiver applies acknowledgements in sets).
+    /// theirs (the IMAP receiver applies acknowledgements in sets). <paramref name="activity"/> is the message's receive span.
     /// </summary>
-    private async Task<Outcome> ProcessAsync(ReceivedMail mail, Slot slot, CancellationToken intake, CancellationToken processing)
+    private async Task<Outcome> ProcessAsync(ReceivedMail mail, Slot slot, Activity? activity, CancellationToken intake, CancellationToken processing)
     {
         ParsedMail parsed;
         try
@@ -162,11 +168,12 @@ internal sealed class InboundMailboxWorker : IDisposable
             // Retrying cannot help: the bytes do not change.
             PipelineLog.Unparseable(logger, ex, mail.Id, ex.Limit, options.QuarantineFolder);
             slot.Release();
-            return await QuarantineAsync(mail, null, ex, 1, processing).ConfigureAwait(false);
+            return await QuarantineAsync(mail, null, ex, 1, activity, processing).ConfigureAwait(false);
         }
         catch (Exception ex) when (!processing.IsCancellationRequested)
         {
             PipelineLog.Deferred(logger, ex, mail.Id, ErrorType(ex));
+            MailingInstrumentation.SetError(activity, ErrorType(ex));
             return Outcome.Deferred;
         }
         catch (OperationCanceledException)
@@ -175,17 +182,20 @@ internal sealed class InboundMailboxWorker : IDisposable
             return Outcome.Deferred;
         }
 
+        if (activity is not null && parsed.MessageId is { } messageId)
+            activity.SetTag("mailing.message_id", messageId);
         if (router.Match(parsed, mail.Id) is not { } match)
         {
             var disposition = options.UnroutedFolder is { Length: > 0 } folder ? MailDisposition.MoveTo(folder) : MailDisposition.MarkSeen;
             PipelineLog.Unrouted(logger, mail.Id, parsed.MessageId, disposition.Kind);
             slot.Release();
-            if (!await AcknowledgeAsync(mail, disposition, processing).ConfigureAwait(false))
+            if (!await AcknowledgeAsync(mail, disposition, activity, processing).ConfigureAwait(false))
                 return Outcome.Deferred;
-            telemetry.RecordHandled(Name, null, "unrouted");
+            telemetry.RecordHandled(activity, Name, null, "unrouted");
             return Outcome.Unrouted;
         }
 
+        activity?.SetTag("mailing.route", match.Route.Name);
         PipelineLog.Routed(logger, mail.Id, parsed.MessageId, Name, match.Route.Name);
         for (var attempt = 1; ; attempt++)
         {
@@ -193,10 +203,10 @@ internal sealed class InboundMailboxWorker : IDisposable
             {
                 await HandleAsync(mail, parsed, match, attempt, processing).ConfigureAwait(false);
                 slot.Release();
-                if (!await AcknowledgeAsync(mail, match.Disposition, processing).ConfigureAwait(false))
+                if (!await AcknowledgeAsync(mail, match.Disposition, activity, processing).ConfigureAwait(false))
                     return Outcome.Deferred;
                 PipelineLog.Handled(logger, mail.Id, parsed.MessageId, match.Route.Name, attempt, match.Disposition.Kind);
-                telemetry.RecordHandled(Name, match.Route.Name, attempt == 1 ? "success" : "retried");
+                telemetry.RecordHandled(activity, Name, match.Route.Name, attempt == 1 ? "success" : "retried");
                 if (mail.ReceivedAt is { } arrived)
                     telemetry.Lag.Record(Math.Max(0, (time.GetUtcNow() - arrived).TotalSeconds), InboundTelemetry.Mailbox(Name), new("mailing.route", match.Route.Name));
                 return Outcome.Handled;
@@ -211,7 +221,7 @@ internal sealed class InboundMailboxWorker : IDisposable
                 if (attempt >= options.MaxAttempts)
                 {
                     slot.Release();
-                    return await QuarantineAsync(mail, parsed, ex, attempt, processing).ConfigureAwait(false);
+                    return await QuarantineAsync(mail, parsed, ex, attempt, activity, processing).ConfigureAwait(false);
                 }
 
                 var delay = Backoff(attempt);
@@ -241,27 +251,37 @@ internal sealed class InboundMailboxWorker : IDisposable
 
     private async Task HandleAsync(ReceivedMail mail, ParsedMail parsed, RouteMatch match, int attempt, CancellationToken cancellationToken)
     {
-        var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
+        // A child of the message's receive span; what the handlers do (an auto-reply and its send) is a child of this one.
+        using var activity = telemetry.StartHandle(Name, match.Route.Name, attempt);
+        try
         {
-            var context = new InboundMail
+            var scope = scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
             {
-                Mail = parsed,
-                Received = mail,
-                Mailbox = Name,
-                Route = match.Route,
-                Recipient = match.Recipient,
-                Attempt = attempt,
-            };
-            foreach (var type in match.Route.Handlers)
-            {
-                var handler = (IInboundMailHandler)scope.ServiceProvider.GetRequiredService(type);
-                await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+                var context = new InboundMail
+                {
+                    Mail = parsed,
+                    Received = mail,
+                    Mailbox = Name,
+                    Route = match.Route,
+                    Recipient = match.Recipient,
+                    Attempt = attempt,
+                };
+                foreach (var type in match.Route.Handlers)
+                {
+                    var handler = (IInboundMailHandler)scope.ServiceProvider.GetRequiredService(type);
+                    await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        catch (Exception ex)
+        {
+            MailingInstrumentation.SetError(activity, ErrorType(ex));
+            throw;
         }
     }
 
-    private async Task<Outcome> QuarantineAsync(ReceivedMail mail, ParsedMail? parsed, Exception error, int attempts, CancellationToken cancellationToken)
+    private async Task<Outcome> QuarantineAsync(ReceivedMail mail, ParsedMail? parsed, Exception error, int attempts, Activity? activity, CancellationToken cancellationToken)
     {
         var folder = options.QuarantineFolder;
         try
@@ -273,17 +293,19 @@ internal sealed class InboundMailboxWorker : IDisposable
             if (ex is NotSupportedException)
                 stuck.TryAdd(mail.Id, 0);
             PipelineLog.QuarantineFailed(logger, ex, mail.Id, folder, ErrorType(ex));
+            MailingInstrumentation.SetError(activity, ErrorType(ex));
             return Outcome.Deferred;
         }
 
         var errorType = ErrorType(error);
         PipelineLog.Quarantined(logger, error, mail.Id, parsed?.MessageId, folder, attempts, errorType);
         telemetry.Quarantined.Add(1, InboundTelemetry.Mailbox(Name), new("error.type", errorType));
-        telemetry.RecordHandled(Name, null, "quarantined");
+        telemetry.RecordHandled(activity, Name, null, "quarantined");
+        MailingInstrumentation.SetError(activity, errorType);
         return Outcome.Quarantined;
     }
 
-    private async Task<bool> AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, CancellationToken cancellationToken)
+    private async Task<bool> AcknowledgeAsync(ReceivedMail mail, MailDisposition disposition, Activity? activity, CancellationToken cancellationToken)
     {
         try
         {
@@ -293,6 +315,7 @@ internal sealed class InboundMailboxWorker : IDisposable
         catch (Exception ex)
         {
             PipelineLog.Deferred(logger, ex, mail.Id, ErrorType(ex));
+            MailingInstrumentation.SetError(activity, ErrorType(ex));
             return false;
         }
     }

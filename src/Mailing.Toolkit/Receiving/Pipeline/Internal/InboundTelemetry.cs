@@ -1,19 +1,19 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Mailing.Toolkit.Telemetry;
 
 namespace Mailing.Toolkit.Receiving.Pipeline.Internal;
 
-/// <summary>The instruments of the inbound pipeline, on the <see cref="MailingTelemetry.MeterName"/> meter.</summary>
-internal sealed class InboundTelemetry : IDisposable
+/// <summary>The instruments and the spans of the inbound pipeline, on the container's <see cref="MailingInstrumentation"/>.</summary>
+internal sealed class InboundTelemetry
 {
-    private readonly Meter meter;
-    private readonly bool ownsMeter;
+    private readonly ActivitySource source;
 
-    public InboundTelemetry(IMeterFactory? meterFactory = null)
+    public InboundTelemetry(MailingInstrumentation instrumentation)
     {
-        // A factory caches and owns its meters; only a meter we created ourselves is ours to dispose.
-        ownsMeter = meterFactory is null;
-        meter = meterFactory?.Create(MailingTelemetry.MeterName) ?? new Meter(MailingTelemetry.MeterName);
+        ArgumentNullException.ThrowIfNull(instrumentation);
+        source = instrumentation.ActivitySource;
+        var meter = instrumentation.Meter;
         Received = meter.CreateCounter<long>("mailing.inbound.received", "{message}", "Messages taken from a mailbox by the inbound pipeline.");
         Handled = meter.CreateCounter<long>("mailing.inbound.handled", "{message}", "Messages the inbound pipeline is done with, by outcome.");
         Retries = meter.CreateCounter<long>("mailing.inbound.retries", "{attempt}", "Attempts made after a handler failed.");
@@ -40,8 +40,33 @@ internal sealed class InboundTelemetry : IDisposable
 
     public static KeyValuePair<string, object?> Mailbox(string mailbox) => new("mailing.mailbox", mailbox);
 
-    public void RecordHandled(string mailbox, string? route, string outcome) =>
+    /// <summary>Counts a message the pipeline is done with, and gives its receive span the same outcome.</summary>
+    public void RecordHandled(Activity? receive, string mailbox, string? route, string outcome)
+    {
         Handled.Add(1, Mailbox(mailbox), new("mailing.route", route), new("outcome", outcome));
+        receive?.SetTag("outcome", outcome);
+    }
+
+    /// <summary>Starts the <see cref="MailingInstrumentation.ReceiveSpan"/> span of one message taken from <paramref name="mailbox"/>.</summary>
+    public Activity? StartReceive(string mailbox)
+    {
+        var activity = source.StartActivity(MailingInstrumentation.ReceiveSpan, ActivityKind.Consumer);
+        activity?.SetTag("mailing.mailbox", mailbox);
+        return activity;
+    }
+
+    /// <summary>Starts the <see cref="MailingInstrumentation.HandleSpan"/> span of one attempt of a route's handlers.</summary>
+    public Activity? StartHandle(string mailbox, string route, int attempt)
+    {
+        var activity = source.StartActivity(MailingInstrumentation.HandleSpan, ActivityKind.Internal);
+        if (activity is not null)
+        {
+            activity.SetTag("mailing.mailbox", mailbox);
+            activity.SetTag("mailing.route", route);
+            activity.SetTag("mailing.attempt", attempt);
+        }
+        return activity;
+    }
 
     private IEnumerable<Measurement<int>> ObserveConnections()
     {
@@ -51,11 +76,5 @@ internal sealed class InboundTelemetry : IDisposable
             if (status.IsUp is { } up)
                 yield return new Measurement<int>(up ? 1 : 0, Mailbox(status.Mailbox));
         }
-    }
-
-    public void Dispose()
-    {
-        if (ownsMeter)
-            meter.Dispose();
     }
 }
