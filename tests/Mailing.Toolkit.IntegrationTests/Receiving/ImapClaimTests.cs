@@ -78,6 +78,32 @@ public sealed class ImapClaimTests(DovecotFixture dovecot, ITestOutputHelper out
     }
 
     [SkippableFact]
+    public async Task AcknowledgeAsync_InClaimMode_LeavesNoClaimKeywordOnHandledMail()
+    {
+        dovecot.EnsureAvailable();
+        var user = dovecot.CreateUser("claims");
+        await dovecot.AppendManyAsync(user, 4);
+        await using (var provider = Build(user, "a", batchSize: 10, TimeSpan.FromMinutes(1)))
+        {
+            var receiver = provider.GetRequiredService<IMailReceiver>();
+            var index = 0;
+            await foreach (var mail in receiver.ReceiveAsync())
+                await receiver.AcknowledgeAsync(mail, index++ % 2 == 0 ? MailDisposition.MarkSeen : MailDisposition.MoveTo("Archive"));
+            Assert.Equal(4, index);
+        }
+
+        using var imap = await dovecot.ConnectImapAsync(user);
+        foreach (var (path, expected) in new[] { ("Processing/a", 2), ("Archive", 2) })
+        {
+            var folder = await imap.GetFolderAsync(path.Replace("/", imap.PersonalNamespaces[0].DirectorySeparator.ToString(), StringComparison.Ordinal));
+            await folder.OpenAsync(FolderAccess.ReadOnly);
+            var summaries = await folder.FetchAsync(0, -1, MessageSummaryItems.Flags);
+            Assert.Equal(expected, summaries.Count);
+            Assert.All(summaries, s => Assert.DoesNotContain(s.Keywords, k => k.StartsWith("$MailingClaim", StringComparison.OrdinalIgnoreCase)));
+        }
+    }
+
+    [SkippableFact]
     public async Task ReceiveAsync_MoveThatCopiedWithoutExpunging_HandsEachMessageOnceAndExpungesTheOriginals()
     {
         dovecot.EnsureAvailable();

@@ -232,6 +232,9 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 var (destination, created) = await ImapFolders.EnsureAsync(imap, disposition.Folder!, cancellationToken).ConfigureAwait(false);
                 if (created)
                     ImapReceiverLog.FolderCreated(logger, disposition.Folder!);
+                // A handled message carries no claim: moved back into the arrival folder, it must not look claimed.
+                if (claims is not null)
+                    await source.StoreAsync(uids, new StoreFlagsRequest(StoreAction.Remove, [claims.Keyword]) { Silent = true }, cancellationToken).ConfigureAwait(false);
                 await source.MoveToAsync(uids, destination, cancellationToken).ConfigureAwait(false);
                 break;
             default:
