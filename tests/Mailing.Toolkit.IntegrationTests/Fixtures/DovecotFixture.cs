@@ -155,22 +155,9 @@ public sealed class DovecotFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            _unavailableReason = "the fixture runs it on Linux only";
+        _unavailableReason = FixtureProcess.WhyCannotStart(Executable, "dovecot-core dovecot-imapd dovecot-pop3d");
+        if (_unavailableReason is not null || !OperatingSystem.IsLinux()) // the platform check again, for the analyzer
             return;
-        }
-        if (!File.Exists(Executable))
-        {
-            _unavailableReason = $"{Executable} is not installed (apt-get install dovecot-core dovecot-imapd dovecot-pop3d)";
-            return;
-        }
-        // Dovecot runs as nobody over files that nobody owns; setting that up takes root.
-        if (!Environment.IsPrivilegedProcess)
-        {
-            _unavailableReason = "starting it needs root (run the tests as root)";
-            return;
-        }
 
         try
         {
@@ -187,24 +174,7 @@ public sealed class DovecotFixture : IAsyncLifetime
     {
         if (_process is not null)
         {
-            try
-            {
-                await FixtureProcess.RunAsync(Executable, "-c", ConfigPath, "stop");
-            }
-            catch (InvalidOperationException)
-            {
-                // Not running any more: the kill below covers the rest.
-            }
-            using var stop = new CancellationTokenSource(StopTimeout);
-            try
-            {
-                await _process.WaitForExitAsync(stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            _process.Dispose();
+            await FixtureProcess.StopAsync(_process, StopTimeout, Executable, "-c", ConfigPath, "stop");
             _process = null;
         }
 

@@ -56,6 +56,44 @@ internal static class FixtureProcess
             : 32768;
     }
 
+    /// <summary>
+    /// Why a system daemon cannot be started here, or null: the fixtures run Debian's packages on Linux, as root (the
+    /// daemons switch to their own users over files only root can prepare).
+    /// </summary>
+    public static string? WhyCannotStart(string executable, string packages)
+    {
+        if (!OperatingSystem.IsLinux())
+            return "the fixture runs it on Linux only";
+        if (!File.Exists(executable))
+            return $"{executable} is not installed (apt-get install {packages})";
+        return Environment.IsPrivilegedProcess ? null : "starting it needs root (run the tests as root)";
+    }
+
+    /// <summary>Stops a daemon with its own stop command, and kills it if it is still there after <paramref name="timeout"/>.</summary>
+    public static async Task StopAsync(Process process, TimeSpan timeout, string stopCommand, params string[] stopArguments)
+    {
+        try
+        {
+            await RunAsync(stopCommand, stopArguments);
+        }
+        catch (InvalidOperationException)
+        {
+            // Not running any more (it failed to start, or died): the kill below covers the rest.
+        }
+
+        using var stop = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+    }
+
     /// <summary>Runs a command to its end; a non-zero exit throws with its output.</summary>
     public static async Task<string> RunAsync(string fileName, params string[] arguments)
     {

@@ -108,25 +108,11 @@ public sealed class PostfixFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // macOS has /usr/sbin/postfix too, but this setup (users, paths, chown) is Debian's.
-        if (!OperatingSystem.IsLinux())
-        {
-            _unavailableReason = "the fixture runs it on Linux only";
+        // macOS has /usr/sbin/postfix too, but this setup (users, paths, chown) is Debian's; master switches to the
+        // postfix user and virtual(8) delivers as nobody, which takes root.
+        _unavailableReason = FixtureProcess.WhyCannotStart(Executable, "postfix");
+        if (_unavailableReason is not null || !OperatingSystem.IsLinux()) // the platform check again, for the analyzer
             return;
-        }
-
-        if (!File.Exists(Executable))
-        {
-            _unavailableReason = $"{Executable} is not installed (apt-get install postfix)";
-            return;
-        }
-
-        // master switches to the postfix user and virtual(8) delivers as nobody: only root can do that.
-        if (!Environment.IsPrivilegedProcess)
-        {
-            _unavailableReason = "starting it needs root (run the tests as root)";
-            return;
-        }
 
         try
         {
@@ -144,26 +130,7 @@ public sealed class PostfixFixture : IAsyncLifetime
         if (_process is not null)
         {
             // "postfix stop" signals master and waits until it is gone (~0.1 s here); kill only as a fallback.
-            try
-            {
-                await FixtureProcess.RunAsync(Executable, "-c", Path.Combine(Root, "conf"), "stop");
-            }
-            catch (InvalidOperationException)
-            {
-                // Not running any more (e.g. it failed to start): the kill below covers the rest.
-            }
-
-            using var stop = new CancellationTokenSource(StopTimeout);
-            try
-            {
-                await _process.WaitForExitAsync(stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.Dispose();
+            await FixtureProcess.StopAsync(_process, StopTimeout, Executable, "-c", Path.Combine(Root, "conf"), "stop");
             _process = null;
         }
 
