@@ -84,12 +84,12 @@ public sealed class Pop3WireLoggerTests
         var max = TimeSpan.FromSeconds(10);
         for (var i = 0; i < 200; i++)
         {
-            Assert.InRange(Reconnect.Delay(1, baseDelay, max), TimeSpan.FromMilliseconds(500), baseDelay);
-            Assert.InRange(Reconnect.Delay(3, baseDelay, max), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
-            Assert.InRange(Reconnect.Delay(30, baseDelay, max), TimeSpan.FromSeconds(5), max);
+            Assert.InRange(ExponentialBackoff.Delay(1, baseDelay, max), TimeSpan.FromMilliseconds(500), baseDelay);
+            Assert.InRange(ExponentialBackoff.Delay(3, baseDelay, max), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+            Assert.InRange(ExponentialBackoff.Delay(30, baseDelay, max), TimeSpan.FromSeconds(5), max);
         }
 
-        Assert.Equal(TimeSpan.Zero, Reconnect.Delay(4, TimeSpan.Zero, TimeSpan.Zero));
+        Assert.Equal(TimeSpan.Zero, ExponentialBackoff.Delay(4, TimeSpan.Zero, TimeSpan.Zero));
     }
 
     [Theory]

@@ -6,7 +6,7 @@ namespace Mailing.Toolkit.Imap.Internal;
 
 /// <summary>How an <see cref="ImapSession"/> retries an operation whose connection failed.</summary>
 /// <param name="MaxAttempts">Attempts in a row, the first included, before the operation fails.</param>
-/// <param name="BaseDelay">The delay before the second attempt; doubled per failure, with jitter (<see cref="Reconnect.Delay"/>).</param>
+/// <param name="BaseDelay">The delay before the second attempt; doubled per failure, with jitter (<see cref="ExponentialBackoff.Delay"/>).</param>
 /// <param name="MaxDelay">The longest delay between two attempts.</param>
 /// <param name="RetryFailedConnect">Whether a failure to open a new connection is retried too, or only a connection
 /// that served earlier operations and died unnoticed.</param>
@@ -65,7 +65,7 @@ internal sealed class ImapSession(ImapConnector connector, ImapRetryPolicy polic
                 try
                 {
                     if (failures > 0)
-                        await Task.Delay(Reconnect.Delay(failures, policy.BaseDelay, policy.MaxDelay), timeProvider, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(ExponentialBackoff.Delay(failures, policy.BaseDelay, policy.MaxDelay), timeProvider, cancellationToken).ConfigureAwait(false);
                     var imap = await EnsureConnectedAsync(operation, cancellationToken).ConfigureAwait(false);
                     var result = await action(imap, this, cancellationToken).ConfigureAwait(false);
                     lastUsed = timeProvider.GetTimestamp();

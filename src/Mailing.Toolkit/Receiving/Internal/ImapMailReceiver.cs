@@ -474,7 +474,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
                 using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline, cancellationToken);
                 try
                 {
-                    await Task.Delay(Reconnect.Delay(idleFailures, options.ReconnectBaseDelay, options.ReconnectMaxDelay), timeProvider, either.Token).ConfigureAwait(false);
+                    await Task.Delay(ExponentialBackoff.Delay(idleFailures, options.ReconnectBaseDelay, options.ReconnectMaxDelay), timeProvider, either.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -235,7 +235,7 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
             client?.Dispose();
             client = null;
             if (failures > 0)
-                await Task.Delay(Reconnect.Delay(failures, options.ReconnectBaseDelay, options.ReconnectMaxDelay), timeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(ExponentialBackoff.Delay(failures, options.ReconnectBaseDelay, options.ReconnectMaxDelay), timeProvider, cancellationToken).ConfigureAwait(false);
 
             try
             {

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using MailKit.Net.Smtp;
+using Mailing.Toolkit.Net.Internal;
 using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -138,13 +139,7 @@ internal sealed class SmtpMailSender : MailSenderBase, IAsyncDisposable, IDispos
         pool.Dispose();
     }
 
-    /// <summary>Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries spread out.</summary>
-    private TimeSpan RetryDelay(int attempt)
-    {
-        var exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        var capped = Math.Min(exponential, options.RetryMaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
-    }
+    private TimeSpan RetryDelay(int attempt) => ExponentialBackoff.Delay(attempt, options.RetryBaseDelay, options.RetryMaxDelay);
 
     private async ValueTask AcquirePermitAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Mailing.Toolkit.Net.Internal;
 using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -320,15 +321,8 @@ internal sealed class InboundMailboxWorker : IDisposable
         }
     }
 
-    /// <summary>The delay after failed attempt <paramref name="attempt"/>: base × 2^(attempt-1), capped, ±20% jitter so retries of many messages spread out.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        if (options.RetryBaseDelay <= TimeSpan.Zero)
-            return TimeSpan.Zero;
-        var exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = Math.Min(exponential, options.RetryMaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.8 + (0.4 * Random.Shared.NextDouble())));
-    }
+    /// <summary>The delay after failed attempt <paramref name="attempt"/> (<see cref="ExponentialBackoff"/>); zero retries at once.</summary>
+    private TimeSpan Backoff(int attempt) => ExponentialBackoff.Delay(attempt, options.RetryBaseDelay, options.RetryMaxDelay);
 
     public void Dispose() => passLock.Dispose();
 
