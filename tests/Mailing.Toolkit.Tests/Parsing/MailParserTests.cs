@@ -38,6 +38,24 @@ public sealed class MailParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_CodePageEncodedWords_DecodeInTheirCharset()
+    {
+        // GB2312 and ISO-2022-JP need the code-page provider, which must be registered before MimeKit's first charset
+        // lookup (CodePageCharsets); a late registration decodes these headers as Latin-1 ("´ú¿ª...").
+        var mail = await parser.ParseAsync("""
+            From: =?GB2312?B?1cXPyMn6?= <zhang@example.test>
+            To: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?= <test@example.test>
+            Subject: =?GB2312?B?tPq/qrj3tdjU9ta1y7C3osax?=
+
+            x
+            """);
+
+        Assert.Equal("代开各地增值税发票", mail.Subject);
+        Assert.Equal("张先生", Assert.Single(mail.From).Name);
+        Assert.Equal("テスト", Assert.Single(mail.To).Name);
+    }
+
+    [Fact]
     public async Task ParseAsync_NoReferences_ThreadIsInReplyToOrOwnId()
     {
         var reply = await parser.ParseAsync("Message-ID: <b@x.test>\nIn-Reply-To: <a@x.test>\nFrom: a@x.test\n\nhi\n");

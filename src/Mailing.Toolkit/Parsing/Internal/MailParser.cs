@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text;
 using Mailing.Toolkit.Parsing.Internal.Classification;
 using Mailing.Toolkit.Parsing.Internal.Replies;
 using Mailing.Toolkit.Telemetry;
@@ -23,10 +22,6 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
 
     [ThreadStatic]
     private static MimeParser? cachedParser;
-
-    // Mail still comes in windows-125x, iso-8859-x, koi8-r, shift_jis...: without the code-page provider .NET
-    // knows none of them and MimeKit would fall back to Latin-1, turning "Łódź" into "£ód¼".
-    static MailParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     public async ValueTask<ParsedMail> ParseAsync(Stream stream, CancellationToken cancellationToken = default)
     {
