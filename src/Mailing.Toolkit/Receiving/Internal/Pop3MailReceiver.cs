@@ -49,16 +49,17 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
         try
         {
             var yielded = new HashSet<string>(StringComparer.Ordinal);
+            var withoutUid = new HashSet<int>(); // message numbers logged as having no UIDL, once per pass
             var failures = 0;
             while (true)
             {
                 // (Re)open a session and list it; after a dropped connection the message numbers change, so list again.
                 client = await ConnectAsync(client, failures, cancellationToken).ConfigureAwait(false);
-                IList<string> uids;
+                IReadOnlyList<string?> uids;
                 IList<int> sizes;
                 try
                 {
-                    uids = await client.GetMessageUidsAsync(cancellationToken).ConfigureAwait(false);
+                    uids = await ListUidsAsync(client, cancellationToken).ConfigureAwait(false);
                     sizes = await client.GetMessageSizesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
@@ -71,7 +72,13 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
                 var dropped = false;
                 for (var index = 0; index < uids.Count; index++)
                 {
-                    var uid = uids[index];
+                    if (uids[index] is not { } uid)
+                    {
+                        if (withoutUid.Add(index + 1))
+                            ReceiverLog.Pop3MessageWithoutUid(logger, index + 1, server);
+                        continue;
+                    }
+
                     if (handled.Contains(uid) || yielded.Contains(uid))
                         continue;
 
@@ -157,10 +164,40 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
             : state with { HandledIds = [.. state.HandledIds, uid], UpdatedAt = now };
     }
 
-    /// <summary>Forgets handled UIDLs that are no longer on the server; returns the handled set.</summary>
-    private async Task<HashSet<string>> PruneAsync(IList<string> uids, CancellationToken cancellationToken)
+    /// <summary>
+    /// The UIDL of every message by its number (index + 1); null for a message the server lists no UIDL for. One UIDL
+    /// command when the listing is complete; MailKit rejects a listing with a gap, and then each message is asked for
+    /// its own (UIDL n), so one message without a UIDL does not stop the others.
+    /// </summary>
+    private async Task<IReadOnlyList<string?>> ListUidsAsync(Pop3Client client, CancellationToken cancellationToken)
     {
-        var onServer = new HashSet<string>(uids, StringComparer.Ordinal);
+        try
+        {
+            return [.. await client.GetMessageUidsAsync(cancellationToken).ConfigureAwait(false)];
+        }
+        catch (Pop3ProtocolException) when (client.IsConnected)
+        {
+            var uids = new string?[client.Count];
+            for (var index = 0; index < uids.Length; index++)
+            {
+                try
+                {
+                    uids[index] = await client.GetMessageUidAsync(index, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Pop3CommandException)
+                {
+                    uids[index] = null;
+                }
+            }
+
+            return uids;
+        }
+    }
+
+    /// <summary>Forgets handled UIDLs that are no longer on the server; returns the handled set.</summary>
+    private async Task<HashSet<string>> PruneAsync(IReadOnlyList<string?> uids, CancellationToken cancellationToken)
+    {
+        var onServer = new HashSet<string>(uids.OfType<string>(), StringComparer.Ordinal);
         var state = await store.GetAsync(stateKey, cancellationToken).ConfigureAwait(false);
         if (state is not null && state.HandledIds.Any(id => !onServer.Contains(id)))
         {
@@ -197,16 +234,24 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
             requested = [.. pendingDeletes];
 
         var deleted = new List<string>();
+        var refused = new List<string>();
         try
         {
-            var uids = await client.GetMessageUidsAsync(cancellationToken).ConfigureAwait(false);
+            var uids = await ListUidsAsync(client, cancellationToken).ConfigureAwait(false);
             for (var index = 0; index < uids.Count; index++)
             {
-                var uid = uids[index];
-                if (handled.Contains(uid) && (options.DeleteAfterHandling || requested.Contains(uid, StringComparer.Ordinal)))
+                if (uids[index] is not { } uid || !handled.Contains(uid) || !(options.DeleteAfterHandling || requested.Contains(uid, StringComparer.Ordinal)))
+                    continue;
+                try
                 {
                     await client.DeleteMessageAsync(index, cancellationToken).ConfigureAwait(false);
                     deleted.Add(uid);
+                }
+                catch (Pop3CommandException ex)
+                {
+                    // One refusal must not roll back the others: QUIT still commits them, this one is tried next pass.
+                    ReceiverLog.Pop3DeleteRefused(logger, uid, server, ex.Message);
+                    refused.Add(uid);
                 }
             }
 
@@ -220,7 +265,7 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
         }
 
         lock (pendingDeletes)
-            pendingDeletes.ExceptWith(requested);
+            pendingDeletes.ExceptWith(requested.Except(refused, StringComparer.Ordinal));
         if (deleted.Count > 0)
             ReceiverLog.Pop3Deleted(logger, deleted.Count, server);
     }

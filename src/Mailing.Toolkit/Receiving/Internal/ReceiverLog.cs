@@ -44,6 +44,12 @@ internal static partial class ReceiverLog
     [LoggerMessage(EventId = 3127, Level = LogLevel.Warning, Message = "DangerousAcceptAnyServerCertificate is on: accepting an invalid certificate from {Server} ({Errors}, subject {Subject}). Never use this in production.")]
     public static partial void AcceptingInvalidCertificate(ILogger logger, string server, string errors, string? subject);
 
+    [LoggerMessage(EventId = 3143, Level = LogLevel.Warning, Message = "POP3 server {Server} refused to delete handled message {Uid} ({Reason}); it stays handled, and the next pass deletes it")]
+    public static partial void Pop3DeleteRefused(ILogger logger, string uid, string server, string reason);
+
+    [LoggerMessage(EventId = 3144, Level = LogLevel.Warning, Message = "POP3 message {Number} on {Server} has no UIDL, so it cannot be told apart across sessions; skipped until the server gives it one")]
+    public static partial void Pop3MessageWithoutUid(ILogger logger, int number, string server);
+
     [LoggerMessage(EventId = 3129, Level = LogLevel.Information, Message = "POP3 server {Server} rejected the OAuth2 access token; asking the token provider for a fresh one")]
     public static partial void Pop3TokenRejected(ILogger logger, string server);
 }
