@@ -214,7 +214,7 @@ internal static class InboundReceiveBenchmark
             $"| {Percentile(latencies, 0.50):F1} ms | {Percentile(latencies, 0.90):F1} ms | {Percentile(latencies, 0.99):F1} ms | {latencies[^1]:F1} ms |"));
     }
 
-    private static ServiceProvider BuildPipeline(DovecotFixture dovecot, string user, string? stateFolder, int batchSize, IInboundMailHandler handler, Action<InboundProcessingOptions> configure)
+    internal static ServiceProvider BuildPipeline(DovecotFixture dovecot, string user, string? stateFolder, int batchSize, IInboundMailHandler handler, Action<InboundProcessingOptions> configure)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -249,7 +249,7 @@ internal static class InboundReceiveBenchmark
     }
 
     /// <summary>Fills INBOX with <paramref name="count"/> small messages (MULTIAPPEND where the server has it).</summary>
-    private static async Task AppendAsync(DovecotFixture dovecot, string user, int count)
+    internal static async Task AppendAsync(DovecotFixture dovecot, string user, int count)
     {
         using var imap = await dovecot.ConnectImapAsync(user);
         var requests = Enumerable.Range(0, count)
@@ -293,7 +293,7 @@ internal static class InboundReceiveBenchmark
     private static double Percentile(List<double> sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-    private sealed class NoOpHandler : IInboundMailHandler
+    internal sealed class NoOpHandler : IInboundMailHandler
     {
         public Task HandleAsync(InboundMail mail, CancellationToken cancellationToken) => Task.CompletedTask;
     }
