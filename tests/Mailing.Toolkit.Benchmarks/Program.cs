@@ -8,6 +8,7 @@ using Mailing.Toolkit.Benchmarks;
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- interleaved SmtpSinkBenchmarks [rounds]
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- cpu TemplateRenderBenchmarks [rounds]
 //   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- inbound [rounds] [messages]
+//   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- --filter '*InboundReceiveBenchmarks*'
 switch (args)
 {
     case ["smtp-source"]:
