@@ -169,7 +169,7 @@ internal sealed class Pop3MailReceiver : IMailReceiver, IDisposable
     /// command when the listing is complete; MailKit rejects a listing with a gap, and then each message is asked for
     /// its own (UIDL n), so one message without a UIDL does not stop the others.
     /// </summary>
-    private async Task<IReadOnlyList<string?>> ListUidsAsync(Pop3Client client, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string?>> ListUidsAsync(Pop3Client client, CancellationToken cancellationToken)
     {
         try
         {
