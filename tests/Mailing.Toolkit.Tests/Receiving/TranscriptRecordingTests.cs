@@ -12,13 +12,11 @@ namespace Mailing.Toolkit.Tests.Receiving;
 /// through a <see cref="TranscriptRecorder"/> in front of a real Dovecot and writes what both sides said, which is
 /// then edited into an edge case (TestData/Transcripts/README.md). To record again, start a Dovecot with SSL-on-connect
 /// listeners (the integration tests' dovecot.conf does), set MAILING_TRANSCRIPT_DOVECOT=host:imapsPort:pop3sPort (any
-/// user logs in with MAILING_TRANSCRIPT_PASSWORD, default "secret"), remove the Skip locally and run
-/// <c>dotnet test --filter FullyQualifiedName~TranscriptRecording</c>; the files land in MAILING_TRANSCRIPT_OUT (default: the temp folder).
+/// user logs in with MAILING_TRANSCRIPT_PASSWORD, default "secret") and run
+/// <c>dotnet test --filter FullyQualifiedName~TranscriptRecording</c> (without the variable they are skipped); the files land in MAILING_TRANSCRIPT_OUT (default: the temp folder).
 /// </summary>
 public sealed class TranscriptRecordingTests
 {
-    private const string Skip = "Recorder, not a test: needs a live Dovecot (see the class summary and TestData/Transcripts/README.md).";
-
     private static readonly string[] Bodies =
     [
         "From: alice@example.test\r\nTo: inbox@example.test\r\nSubject: First\r\nMessage-ID: <first@example.test>\r\n\r\nThe first message.\r\n",
@@ -26,7 +24,7 @@ public sealed class TranscriptRecordingTests
         "From: carol@example.test\r\nTo: inbox@example.test\r\nSubject: Third\r\nMessage-ID: <third@example.test>\r\n\r\nThe third message.\r\n",
     ];
 
-    [Fact(Skip = Skip)]
+    [RecorderFact]
     public async Task Record_ImapPassWithEveryDisposition()
     {
         var (host, imapsPort, _, password) = Dovecot();
@@ -55,7 +53,7 @@ public sealed class TranscriptRecordingTests
         await WriteAsync("imap-recorded.txt", recorder);
     }
 
-    [Fact(Skip = Skip)]
+    [RecorderFact]
     public async Task Record_Pop3PassWithDelete()
     {
         var (host, imapsPort, pop3sPort, password) = Dovecot();
@@ -132,5 +130,16 @@ public sealed class TranscriptRecordingTests
         await Task.Delay(500);
         var folder = Environment.GetEnvironmentVariable("MAILING_TRANSCRIPT_OUT") ?? Path.GetTempPath();
         await File.WriteAllTextAsync(Path.Combine(folder, file), recorder.Text);
+    }
+}
+
+/// <summary>A recorder runs only where MAILING_TRANSCRIPT_DOVECOT names a live Dovecot; elsewhere it is skipped.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RecorderFactAttribute : FactAttribute
+{
+    public RecorderFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MAILING_TRANSCRIPT_DOVECOT")))
+            Skip = "Recorder, not a test: set MAILING_TRANSCRIPT_DOVECOT=host:imapsPort:pop3sPort to a live Dovecot to record (see the class summary and TestData/Transcripts/README.md).";
     }
 }
