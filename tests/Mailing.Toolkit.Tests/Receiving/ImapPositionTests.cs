@@ -90,4 +90,22 @@ public sealed class ImapPositionTests
         Assert.Equal(30, none.LastUid);
         Assert.Empty(none.HandledIds);
     }
+
+    [Fact]
+    public void RecordHandled_PositionAlreadyInsideTheSnapshot_StartsAboveItAndStopsAtTheFirstOneToHand()
+    {
+        // The snapshot is from the last search; the position has since moved to 13 (a UID it holds) and later to 14
+        // (one it does not), so only what is above the position counts.
+        var known = new KnownUids(7, [11, 12, 13, 15, 16, 18]);
+        var atKnown = new MailboxState { UidValidity = 7, LastUid = 13, HandledIds = ["16"] };
+        var betweenKnown = new MailboxState { UidValidity = 7, LastUid = 14 };
+
+        var closesGap = ImapPosition.RecordHandled(atKnown, 7, [15], known, Now);
+        var leavesGap = ImapPosition.RecordHandled(betweenKnown, 7, [16, 20], known, Now);
+
+        Assert.Equal(16, closesGap.LastUid);
+        Assert.Empty(closesGap.HandledIds);
+        Assert.Equal(14, leavesGap.LastUid);
+        Assert.Equal(["16", "20"], leavesGap.HandledIds);
+    }
 }

@@ -156,6 +156,9 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
         }
 
         var references = message.References.ToArray();
+        // MimeKit parses the header again on every read of these two.
+        var messageId = message.MessageId;
+        var inReplyTo = message.InReplyTo;
         var subject = message.Headers.Contains(HeaderId.Subject) ? message.Subject : null;
         var date = Date(message, warnings);
         var classification = Guarded(() => MailClassifier.Classify(message, text), "classification", warnings)
@@ -165,10 +168,10 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             Log.Warning(logger, warning);
         return new ParsedMail
         {
-            MessageId = message.MessageId,
-            InReplyTo = message.InReplyTo,
+            MessageId = messageId,
+            InReplyTo = inReplyTo,
             References = references,
-            ThreadId = references.Length > 0 ? references[0] : message.InReplyTo ?? message.MessageId,
+            ThreadId = references.Length > 0 ? references[0] : inReplyTo ?? messageId,
             Date = date,
             Subject = subject,
             NormalizedSubject = SubjectNormalizer.Normalize(subject),

@@ -29,6 +29,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly string stateKey;
+    private readonly bool storeIsDurable;
     private readonly string folder;
     private readonly string workFolder;
     private readonly ImapSession connection;
@@ -55,6 +56,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         this.store = store;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        this.storeIsDurable = storeIsDurable;
         folder = options.Folder;
         workFolder = options.WorkFolder;
         stateKey = string.IsNullOrWhiteSpace(options.StateKey) ? $"imap://{imap.UserName}@{imap.Server}/{workFolder}" : options.StateKey;
@@ -62,7 +64,7 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         connection = new ImapSession(connector, retry, timeProvider, new SessionEvents(logger, options.MaxConnectAttempts));
         claims = string.IsNullOrWhiteSpace(options.ClaimFolder) ? null : new ImapClaims(connection, options, timeProvider, logger);
         acknowledgements = new(ApplyAsync, options.BatchSize);
-        positions = new(RecordAsync, maxBatch: 10_000);
+        positions = new((batch, ct) => RecordAsync(batch.Select(p => p.Item), ct), maxBatch: 10_000);
         if (!storeIsDurable)
             ImapReceiverLog.StateNotDurable(logger, stateKey);
     }
@@ -140,24 +142,26 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
         if (disposition.Kind == MailDispositionKind.Move)
             FolderNames.Check(disposition.Folder!, nameof(disposition));
 
-        // Two group commits in a row: the disposition, then the position. While one set's position is written (a
-        // state file: write, fsync, rename), the next set's command is already on the wire.
+        // With a durable store, two group commits in a row: the disposition, then the position. While one set's
+        // position is written (a state file: write, fsync, rename), the next set's command is already on the wire.
+        // A position in memory costs nothing to write: the set that applied the dispositions records it too.
         var acknowledgement = new Acknowledgement(imapMail, disposition);
         await acknowledgements.SubmitAsync(acknowledgement, cancellationToken).ConfigureAwait(false);
         if (!acknowledgement.Applied)
             return;
-        await positions.SubmitAsync(imapMail, cancellationToken).ConfigureAwait(false);
+        if (storeIsDurable)
+            await positions.SubmitAsync(imapMail, cancellationToken).ConfigureAwait(false);
         ImapReceiverLog.Acknowledged(logger, mail.Id, disposition.Kind);
     }
 
     /// <summary>Records one set of acknowledged messages in the position: one state update (one file write).</summary>
-    private async Task RecordAsync(IReadOnlyList<GroupCommit<ImapMail>.Pending> batch, CancellationToken cancellationToken)
+    private async Task RecordAsync(IEnumerable<ImapMail> batch, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var snapshot = known;
-        foreach (var set in batch.GroupBy(p => p.Item.UidValidity))
+        foreach (var set in batch.GroupBy(mail => mail.UidValidity))
         {
-            var uids = set.Select(p => p.Item.Uid).ToList();
+            var uids = set.Select(mail => mail.Uid).ToList();
             await store.UpdateAsync(stateKey, state => ImapPosition.RecordHandled(state, set.Key, uids, snapshot, now), cancellationToken).ConfigureAwait(false);
         }
     }
@@ -216,6 +220,8 @@ internal sealed class ImapMailReceiver : IMailReceiver, IMailArrivalNotifier, IA
 
         foreach (var pending in applied)
             pending.Item.Applied = true;
+        if (!storeIsDurable && applied.Count > 0)
+            await RecordAsync(applied.Select(p => p.Item.Mail), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ApplyDispositionAsync(ImapClient imap, ImapFolder source, MailDisposition disposition, IList<UniqueId> uids, CancellationToken cancellationToken)

@@ -63,27 +63,39 @@ internal static class ImapPosition
     private static MailboxState Advance(MailboxState state, HashSet<uint> handled, uint[] known, DateTimeOffset now)
     {
         var last = state.LastUid;
-        uint? firstPending = null;
-        foreach (var uid in known)
-        {
-            if (uid > last && !handled.Contains(uid))
-            {
-                firstPending = uid;
-                break;
-            }
-        }
+        // Known is ascending: start at the first UID above the position instead of walking the whole search result
+        // on every acknowledged set (a pass over n messages records about n/set-size sets).
+        var start = Array.BinarySearch(known, (uint)Math.Clamp(last, 0, uint.MaxValue));
+        start = start < 0 ? ~start : start + 1;
+        var i = start;
+        while (i < known.Length && handled.Contains(known[i]))
+            i++;
+        uint? firstPending = i < known.Length ? known[i] : null;
 
         // Everything known and handled below the first message still to hand (or everything, when none is) is done.
-        foreach (var uid in known.Concat(handled))
+        if (i > start)
+            last = known[i - 1];
+        foreach (var uid in handled)
         {
             if (uid > last && (firstPending is null || uid < firstPending))
                 last = uid;
         }
 
+        var remaining = new List<uint>();
+        foreach (var uid in handled)
+        {
+            if (uid > last)
+                remaining.Add(uid);
+        }
+
+        remaining.Sort();
+        var ids = new string[remaining.Count];
+        for (var k = 0; k < ids.Length; k++)
+            ids[k] = Format(remaining[k]);
         return state with
         {
             LastUid = last,
-            HandledIds = handled.Where(uid => uid > last).Order().Select(Format).ToArray(),
+            HandledIds = ids,
             UpdatedAt = now,
         };
     }
