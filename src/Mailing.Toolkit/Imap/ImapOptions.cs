@@ -10,7 +10,7 @@ public sealed class ImapOptions : MailServerOptions
 {
     private protected override string Protocol => "IMAP";
 
-    private protected override int SslPort => 993;
+    private protected override int? SslPort => 993;
 
     private protected override int StandardPort => 143;
 }

@@ -63,13 +63,13 @@ public abstract class MailServerOptions
     /// <summary>The protocol's name in messages: SMTP, IMAP, POP3.</summary>
     private protected abstract string Protocol { get; }
 
-    /// <summary>The protocol's SSL-on-connect port (465, 993, 995).</summary>
-    private protected abstract int SslPort { get; }
+    /// <summary>The protocol's SSL-on-connect port (465, 993, 995); null for a protocol that has none (ManageSieve).</summary>
+    private protected abstract int? SslPort { get; }
 
     /// <summary>The protocol's port with STARTTLS or plaintext (587, 143, 110).</summary>
     private protected abstract int StandardPort { get; }
 
-    internal int EffectivePort => Port != 0 ? Port : Security == SecureSocketOptions.SslOnConnect ? SslPort : StandardPort;
+    internal int EffectivePort => Port != 0 ? Port : Security == SecureSocketOptions.SslOnConnect && SslPort is { } ssl ? ssl : StandardPort;
 
     /// <summary>What Auto means on the effective port: SSL-on-connect on the SSL port, required STARTTLS elsewhere.</summary>
     internal SecureSocketOptions EffectiveSecurity => Security != SecureSocketOptions.Auto ? Security
@@ -80,7 +80,7 @@ public abstract class MailServerOptions
     internal string ProtocolName => Protocol;
 
     /// <summary>"465 or 587": what a port of 0 stands for, for messages.</summary>
-    internal string DefaultPorts => $"{SslPort} or {StandardPort}";
+    internal string DefaultPorts => SslPort is null ? $"{StandardPort}" : $"{SslPort} or {StandardPort}";
 }
 
 /// <summary>What a <see cref="MailServerOptions.AccessTokenProvider"/> is asked for.</summary>

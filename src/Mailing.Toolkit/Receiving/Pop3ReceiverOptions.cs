@@ -36,7 +36,7 @@ public sealed class Pop3ReceiverOptions : MailServerOptions
 
     private protected override string Protocol => "POP3";
 
-    private protected override int SslPort => 995;
+    private protected override int? SslPort => 995;
 
     private protected override int StandardPort => 110;
 

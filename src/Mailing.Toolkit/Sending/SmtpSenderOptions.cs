@@ -41,7 +41,7 @@ public sealed class SmtpSenderOptions : MailServerOptions
 
     private protected override string Protocol => "SMTP";
 
-    private protected override int SslPort => 465;
+    private protected override int? SslPort => 465;
 
     private protected override int StandardPort => 587;
 

@@ -7,7 +7,8 @@ using System.Text;
 namespace Mailing.Toolkit.IntegrationTests.Fixtures;
 
 /// <summary>
-/// A real Dovecot 2.3 (IMAP with IDLE, ACL and QUOTA; POP3) on free loopback ports, in a temp folder, running as
+/// A real Dovecot 2.3 (IMAP with IDLE, ACL and QUOTA; POP3; with Pigeonhole installed also LMTP delivery running
+/// Sieve, and ManageSieve) on free loopback ports, in a temp folder, running as
 /// <c>nobody</c>; shared by the test classes marked <c>[Collection(DovecotFixture.Collection)]</c>. Any user name logs
 /// in with <see cref="Password"/> and gets its own home, so a test creates its own mailbox with
 /// <see cref="CreateUser"/> and never sees another test's mail. Tests call <see cref="EnsureAvailable"/> first: where Dovecot cannot run they
@@ -20,6 +21,12 @@ public sealed class DovecotFixture : IAsyncLifetime
     public const string Executable = "/usr/sbin/dovecot";
     public const string Password = "secret";
 
+    /// <summary>A master user: logs in as any account with SASL PLAIN and that account as authorization identity.</summary>
+    public const string MasterUser = "admin";
+    public const string MasterPassword = "master-secret";
+    private const string ManageSieveBinary = "/usr/lib/dovecot/managesieve";
+    private const string LmtpBinary = "/usr/lib/dovecot/lmtp";
+
     private const string NobodyGroup = "65534:65534";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
@@ -27,6 +34,7 @@ public sealed class DovecotFixture : IAsyncLifetime
     private readonly Lock _users = new();
     private Process? _process;
     private string? _unavailableReason;
+    private string? _sieveUnavailableReason;
     private X509Certificate2? _certificate;
     private int _userCounter;
 
@@ -39,6 +47,15 @@ public sealed class DovecotFixture : IAsyncLifetime
     public int Pop3Port { get; private set; }
 
     public int Pop3sPort { get; private set; }
+
+    /// <summary>ManageSieve (STARTTLS), when Pigeonhole is installed.</summary>
+    public int SievePort { get; private set; }
+
+    /// <summary>LMTP delivery (runs the recipient's active Sieve script), when Pigeonhole is installed.</summary>
+    public int LmtpPort { get; private set; }
+
+    /// <summary>Where Dovecot sends what Sieve sends (vacation replies, redirects).</summary>
+    public SmtpSink? Outbox { get; private set; }
 
     /// <summary>The temp folder holding dovecot.conf, users, mail/, run/ and the certificate.</summary>
     public string Root { get; private set; } = "";
@@ -67,6 +84,78 @@ public sealed class DovecotFixture : IAsyncLifetime
     {
         if (_unavailableReason is not null)
             RequiredServer.Unavailable("dovecot", _unavailableReason);
+    }
+
+    /// <summary>Skips (or fails in CI) the calling test where Dovecot or its Sieve and LMTP parts cannot run.</summary>
+    public void EnsureSieveAvailable()
+    {
+        EnsureAvailable();
+        if (_sieveUnavailableReason is not null)
+            RequiredServer.Unavailable("dovecot-sieve", _sieveUnavailableReason);
+    }
+
+    /// <summary>
+    /// Delivers <paramref name="message"/> to <paramref name="recipient"/> over LMTP, as an MTA would, so the recipient's
+    /// active Sieve script runs; returns the server's reply to the data (250 when delivered).
+    /// </summary>
+    public async Task<string> DeliverAsync(string sender, string recipient, MimeKit.MimeMessage message)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(Host, LmtpPort);
+        var stream = tcp.GetStream();
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        async Task<string> ReplyAsync()
+        {
+            string line;
+            var all = new StringBuilder();
+            do
+            {
+                line = await reader.ReadLineAsync() ?? throw new IOException("LMTP connection closed");
+                all.AppendLine(line);
+            }
+            while (line.Length > 3 && line[3] == '-');
+            return all.ToString().Trim();
+        }
+
+        async Task<string> CommandAsync(string command)
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"));
+            return await ReplyAsync();
+        }
+
+        static void Expect(string reply, char code, string what)
+        {
+            if (reply.Length == 0 || reply[0] != code)
+                throw new InvalidOperationException($"LMTP {what} failed: {reply}");
+        }
+
+        Expect(await ReplyAsync(), '2', "greeting");
+        Expect(await CommandAsync("LHLO localhost"), '2', "LHLO");
+        Expect(await CommandAsync($"MAIL FROM:<{sender}>"), '2', "MAIL FROM");
+        Expect(await CommandAsync($"RCPT TO:<{recipient}>"), '2', "RCPT TO");
+        Expect(await CommandAsync("DATA"), '3', "DATA");
+        using (var data = new MemoryStream())
+        {
+            using (var filtered = new MimeKit.IO.FilteredStream(data))
+            {
+                filtered.Add(new MimeKit.IO.Filters.Dos2UnixFilter());
+                filtered.Add(new MimeKit.IO.Filters.Unix2DosFilter());
+                message.WriteTo(filtered);
+            }
+
+            var text = Encoding.UTF8.GetString(data.ToArray());
+            // Dot-stuffing: a line that starts with a dot gets another one.
+            text = text.Replace("\r\n.", "\r\n..", StringComparison.Ordinal);
+            if (text.StartsWith('.'))
+                text = "." + text;
+            if (!text.EndsWith("\r\n", StringComparison.Ordinal))
+                text += "\r\n";
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(text + ".\r\n"));
+        }
+
+        var delivered = await ReplyAsync();
+        await CommandAsync("QUIT");
+        return delivered;
     }
 
     /// <summary>
@@ -178,6 +267,8 @@ public sealed class DovecotFixture : IAsyncLifetime
             _process = null;
         }
 
+        if (Outbox is not null)
+            await Outbox.DisposeAsync();
         _certificate?.Dispose();
         if (Root.Length > 0 && Directory.Exists(Root))
             Directory.Delete(Root, recursive: true);
@@ -192,9 +283,21 @@ public sealed class DovecotFixture : IAsyncLifetime
         ImapsPort = FixtureProcess.GetFreeLoopbackPort();
         Pop3Port = FixtureProcess.GetFreeLoopbackPort();
         Pop3sPort = FixtureProcess.GetFreeLoopbackPort();
+        SievePort = FixtureProcess.GetFreeLoopbackPort();
+        LmtpPort = FixtureProcess.GetFreeLoopbackPort();
+        _sieveUnavailableReason = File.Exists(ManageSieveBinary) && File.Exists(LmtpBinary)
+            ? null
+            : $"{ManageSieveBinary} or {LmtpBinary} is not installed (apt-get install dovecot-sieve dovecot-managesieved dovecot-lmtpd)";
+        Outbox = new SmtpSink();
 
         var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "dovecot.conf"));
+        if (_sieveUnavailableReason is null)
+            template += await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "sieve.conf"));
         var config = new StringBuilder(template)
+            .Replace("@SIEVE_PROTOCOLS@", _sieveUnavailableReason is null ? "lmtp sieve" : "")
+            .Replace("@SIEVE_PORT@", SievePort.ToString(CultureInfo.InvariantCulture))
+            .Replace("@LMTP_PORT@", LmtpPort.ToString(CultureInfo.InvariantCulture))
+            .Replace("@SUBMISSION_PORT@", Outbox.Port.ToString(CultureInfo.InvariantCulture))
             .Replace("@DIR@", Root)
             .Replace("@PASSWORD@", Password)
             .Replace("@IMAP_PORT@", ImapPort.ToString(CultureInfo.InvariantCulture))
@@ -203,6 +306,7 @@ public sealed class DovecotFixture : IAsyncLifetime
             .Replace("@POP3S_PORT@", Pop3sPort.ToString(CultureInfo.InvariantCulture));
         await File.WriteAllTextAsync(ConfigPath, config.ToString());
         await File.WriteAllTextAsync(Path.Combine(Root, "users"), "");
+        await File.WriteAllTextAsync(Path.Combine(Root, "master-users"), $"{MasterUser}:{{PLAIN}}{MasterPassword}\n");
         Directory.CreateDirectory(Path.Combine(Root, "mail"));
         await FixtureProcess.RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "2",
             "-keyout", Path.Combine(Root, "key.pem"), "-out", Path.Combine(Root, "cert.pem"));
@@ -221,6 +325,8 @@ public sealed class DovecotFixture : IAsyncLifetime
 
         await FixtureProcess.WaitForGreetingAsync(Host, ImapPort, "* OK", StartTimeout, () => Log, () => _process.HasExited);
         await FixtureProcess.WaitForGreetingAsync(Host, Pop3Port, "+OK", StartTimeout, () => Log, () => _process.HasExited);
+        if (_sieveUnavailableReason is null)
+            await FixtureProcess.WaitForGreetingAsync(Host, SievePort, "\"IMPLEMENTATION\"", StartTimeout, () => Log, () => _process.HasExited);
     }
 }
 
