@@ -26,6 +26,7 @@ public sealed class DovecotFixture : IAsyncLifetime
     public const string MasterPassword = "master-secret";
     private const string ManageSieveBinary = "/usr/lib/dovecot/managesieve";
     private const string LmtpBinary = "/usr/lib/dovecot/lmtp";
+    private const string SqliteDriver = "/usr/lib/dovecot/modules/auth/libdriver_sqlite.so";
 
     private const string NobodyGroup = "65534:65534";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -35,6 +36,7 @@ public sealed class DovecotFixture : IAsyncLifetime
     private Process? _process;
     private string? _unavailableReason;
     private string? _sieveUnavailableReason;
+    private string? _accountsUnavailableReason;
     private X509Certificate2? _certificate;
     private int _userCounter;
 
@@ -53,6 +55,17 @@ public sealed class DovecotFixture : IAsyncLifetime
 
     /// <summary>LMTP delivery (runs the recipient's active Sieve script), when Pigeonhole is installed.</summary>
     public int LmtpPort { get; private set; }
+
+    /// <summary>The doveadm HTTP API (<c>http://127.0.0.1:port/doveadm/v1</c>).</summary>
+    public int DoveadmPort { get; private set; }
+
+    /// <summary>The doveadm API key of this instance (random per run).</summary>
+    public string DoveadmApiKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    public Uri DoveadmUrl => new($"http://{Host}:{DoveadmPort}/doveadm/v1");
+
+    /// <summary>The SQLite database Dovecot's SQL passdb and userdb read (table <c>mail_users</c>), when dovecot-sqlite is installed.</summary>
+    public string AccountsDatabase => Path.Combine(Root, "accounts.db");
 
     /// <summary>Where Dovecot sends what Sieve sends (vacation replies, redirects).</summary>
     public SmtpSink? Outbox { get; private set; }
@@ -84,6 +97,14 @@ public sealed class DovecotFixture : IAsyncLifetime
     {
         if (_unavailableReason is not null)
             RequiredServer.Unavailable("dovecot", _unavailableReason);
+    }
+
+    /// <summary>Skips (or fails in CI) the calling test where Dovecot's SQL accounts (dovecot-sqlite) or LMTP cannot run.</summary>
+    public void EnsureAccountsAvailable()
+    {
+        EnsureSieveAvailable();
+        if (_accountsUnavailableReason is not null)
+            RequiredServer.Unavailable("dovecot-sqlite", _accountsUnavailableReason);
     }
 
     /// <summary>Skips (or fails in CI) the calling test where Dovecot or its Sieve and LMTP parts cannot run.</summary>
@@ -288,12 +309,18 @@ public sealed class DovecotFixture : IAsyncLifetime
         _sieveUnavailableReason = File.Exists(ManageSieveBinary) && File.Exists(LmtpBinary)
             ? null
             : $"{ManageSieveBinary} or {LmtpBinary} is not installed (apt-get install dovecot-sieve dovecot-managesieved dovecot-lmtpd)";
+        DoveadmPort = FixtureProcess.GetFreeLoopbackPort();
+        _accountsUnavailableReason = File.Exists(SqliteDriver) ? null : $"{SqliteDriver} is not installed (apt-get install dovecot-sqlite)";
         Outbox = new SmtpSink();
 
         var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "dovecot.conf"));
         if (_sieveUnavailableReason is null)
             template += await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "sieve.conf"));
+        var accounts = _accountsUnavailableReason is null ? await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "accounts.conf")) : "";
         var config = new StringBuilder(template)
+            .Replace("@ACCOUNTS_AUTH@", accounts)
+            .Replace("@DOVEADM_KEY@", DoveadmApiKey)
+            .Replace("@DOVEADM_PORT@", DoveadmPort.ToString(CultureInfo.InvariantCulture))
             .Replace("@SIEVE_PROTOCOLS@", _sieveUnavailableReason is null ? "lmtp sieve" : "")
             .Replace("@SIEVE_PORT@", SievePort.ToString(CultureInfo.InvariantCulture))
             .Replace("@LMTP_PORT@", LmtpPort.ToString(CultureInfo.InvariantCulture))
@@ -305,6 +332,18 @@ public sealed class DovecotFixture : IAsyncLifetime
             .Replace("@POP3_PORT@", Pop3Port.ToString(CultureInfo.InvariantCulture))
             .Replace("@POP3S_PORT@", Pop3sPort.ToString(CultureInfo.InvariantCulture));
         await File.WriteAllTextAsync(ConfigPath, config.ToString());
+        if (_accountsUnavailableReason is null)
+        {
+            var sql = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dovecot", "dovecot-sql.conf.ext"));
+            await File.WriteAllTextAsync(Path.Combine(Root, "dovecot-sql.conf.ext"), sql.Replace("@DIR@", Root, StringComparison.Ordinal));
+            // The table IMailAccountProvisioner creates, made here too so Dovecot finds it before the first test runs.
+            using var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={AccountsDatabase}");
+            database.Open();
+            using var create = database.CreateCommand();
+            create.CommandText = "CREATE TABLE IF NOT EXISTS mail_users (username VARCHAR(254) PRIMARY KEY, password VARCHAR(255) NOT NULL, quota_bytes BIGINT NULL, disabled SMALLINT NOT NULL DEFAULT 0, created_at VARCHAR(40) NOT NULL)";
+            create.ExecuteNonQuery();
+        }
+
         await File.WriteAllTextAsync(Path.Combine(Root, "users"), "");
         await File.WriteAllTextAsync(Path.Combine(Root, "master-users"), $"{MasterUser}:{{PLAIN}}{MasterPassword}\n");
         Directory.CreateDirectory(Path.Combine(Root, "mail"));
