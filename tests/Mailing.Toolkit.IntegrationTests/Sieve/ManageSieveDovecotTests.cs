@@ -201,4 +201,47 @@ public sealed class ManageSieveDovecotTests(DovecotFixture dovecot)
         Assert.Contains("MaxScriptSize", error.Message);
         await Assert.ThrowsAsync<ManageSieveException>(() => small.ListScriptsAsync());
     }
+
+    [SkippableFact]
+    public async Task WireLog_AtTrace_MasksTheLoginAndShowsScriptsBySizeOnly()
+    {
+        dovecot.EnsureSieveAvailable();
+        var logs = new LogCapture();
+        var user = dovecot.CreateUser("wirelog");
+        // The static passdb takes the fixture password; the master user is the one login with a password of its own.
+        await using var provider = SieveTestHost.Build(dovecot, DovecotFixture.MasterUser, DovecotFixture.MasterPassword, logs: logs);
+        await using (var session = await provider.GetRequiredService<IManageSieveClient>().ConnectAsync(user))
+        {
+            await session.PutScriptAsync("secret-body", "# confidential-marker\r\nkeep;\r\n");
+            Assert.Contains("confidential-marker", await session.GetScriptAsync("secret-body"));
+        }
+
+        var text = string.Join("\n", logs.Lines);
+        var plain = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}\0{DovecotFixture.MasterUser}\0{DovecotFixture.MasterPassword}"));
+        Assert.Contains("C: AUTHENTICATE \"PLAIN\" \"***\"", text);
+        Assert.Contains("C: PUTSCRIPT \"secret-body\" <", text);
+        Assert.DoesNotContain(DovecotFixture.MasterPassword, text);
+        Assert.DoesNotContain(plain, text);
+        Assert.DoesNotContain("confidential-marker", text);
+        Assert.Contains("S: <literal:", text);
+    }
+
+    private sealed class LogCapture : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
+
+        public void Dispose()
+        {
+        }
+    }
 }

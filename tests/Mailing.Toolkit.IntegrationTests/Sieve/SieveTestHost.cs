@@ -1,16 +1,21 @@
 using Mailing.Toolkit.IntegrationTests.Fixtures;
 using Mailing.Toolkit.Sieve;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mailing.Toolkit.IntegrationTests.Sieve;
 
 /// <summary>A service provider with <c>AddManageSieve</c> pointed at the fixture's Dovecot, logged in as one user (or the master user).</summary>
 internal static class SieveTestHost
 {
-    public static ServiceProvider Build(DovecotFixture dovecot, string user, string password = DovecotFixture.Password, Action<ManageSieveOptions>? configure = null)
+    public static ServiceProvider Build(DovecotFixture dovecot, string user, string password = DovecotFixture.Password, Action<ManageSieveOptions>? configure = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b =>
+        {
+            if (logs is not null)
+                b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+        });
         services.AddMailing().AddManageSieve(o =>
         {
             o.Host = dovecot.Host;

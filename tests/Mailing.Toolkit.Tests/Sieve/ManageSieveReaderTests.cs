@@ -19,7 +19,7 @@ public sealed class ManageSieveReaderTests
     {
         var line = await Read("{12}\r\nkeep;\r\nstop;\r\n");
 
-        Assert.Equal([new SieveToken(SieveTokenKind.String, "keep;\r\nstop;")], line);
+        Assert.Equal([new SieveToken(SieveTokenKind.String, "keep;\r\nstop;", IsLiteral: true)], line);
     }
 
     [Fact]

@@ -380,7 +380,7 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
     {
         var line = await reader!.ReadLineAsync(cancellationToken).ConfigureAwait(false);
         if (trace is not null)
-            ManageSieveLog.Server(trace, string.Join(' ', line.Select(t => t.Kind == SieveTokenKind.String ? (t.Value.Length > 200 ? $"<{t.Value.Length} characters>" : $"\"{t.Value}\"") : t.Value)));
+            ManageSieveLog.Server(trace, string.Join(' ', line.Select(t => t.IsLiteral ? $"<literal: {t.Value.Length} characters>" : t.Kind == SieveTokenKind.String ? $"\"{t.Value}\"" : t.Value)));
         return line;
     }
 

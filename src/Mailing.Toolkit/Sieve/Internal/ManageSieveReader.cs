@@ -12,8 +12,11 @@ internal enum SieveTokenKind
     Close,
 }
 
-/// <summary>One token: an atom (<c>OK</c>, <c>ACTIVE</c>), a string (quoted or literal, decoded as UTF-8) or a parenthesis.</summary>
-internal readonly record struct SieveToken(SieveTokenKind Kind, string Value);
+/// <summary>
+/// One token: an atom (<c>OK</c>, <c>ACTIVE</c>), a string (quoted or literal, decoded as UTF-8) or a parenthesis.
+/// <paramref name="IsLiteral"/> marks a string sent as a literal (scripts are), which the wire log shows by size only.
+/// </summary>
+internal readonly record struct SieveToken(SieveTokenKind Kind, string Value, bool IsLiteral = false);
 
 /// <summary>A final response: <c>OK</c>, <c>NO</c> or <c>BYE</c>, an optional response code with its argument, an optional text.</summary>
 internal sealed record ManageSieveResponse(string Status, string? Code, string? CodeArgument, string? Text)
@@ -90,7 +93,7 @@ internal sealed class ManageSieveReader(Stream stream, int maxLineLength, long m
                     tokens.Add(new SieveToken(SieveTokenKind.String, await ReadQuotedAsync(cancellationToken).ConfigureAwait(false)));
                     continue;
                 case (byte)'{':
-                    tokens.Add(new SieveToken(SieveTokenKind.String, await ReadLiteralAsync(cancellationToken).ConfigureAwait(false)));
+                    tokens.Add(new SieveToken(SieveTokenKind.String, await ReadLiteralAsync(cancellationToken).ConfigureAwait(false), IsLiteral: true));
                     continue;
                 default:
                     tokens.Add(new SieveToken(SieveTokenKind.Atom, await ReadAtomAsync(b, cancellationToken).ConfigureAwait(false)));
