@@ -39,7 +39,8 @@ public static class MailingBuilderAccountExtensions
                 options.Bind(section);
             options.ValidateOnStart();
             services.AddSingleton<IValidateOptions<DovecotAccountOptions>>(new DovecotAccountOptionsValidator(path));
-            services.AddHttpClient(DoveadmClient.HttpClientName);
+            // DoveadmTimeout bounds each call; the client's own 100 s default would cut longer ones short.
+            services.AddHttpClient(DoveadmClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<IMailAccountProvisioner>(sp =>
             {

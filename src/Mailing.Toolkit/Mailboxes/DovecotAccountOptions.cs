@@ -28,6 +28,9 @@ public sealed class DovecotAccountOptions
     /// <summary>Folders made (and subscribed) for a new account; their special use comes from the server's namespace configuration.</summary>
     public IList<string> DefaultFolders { get; set; } = ["Sent", "Drafts", "Trash", "Junk", "Archive"];
 
+    /// <summary>The prefix of the shared namespace (folders other accounts share): skipped when an account is exported and deleted. Default <c>shared/</c>; empty when there is none.</summary>
+    public string SharedNamespacePrefix { get; set; } = "shared/";
+
     /// <summary>SHA512-CRYPT rounds of each password hash (1,000 to 999,999,999). Default 100,000.</summary>
     public int PasswordHashRounds { get; set; } = 100_000;
 

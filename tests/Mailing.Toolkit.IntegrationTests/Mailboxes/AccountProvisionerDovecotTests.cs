@@ -97,8 +97,9 @@ public sealed class AccountProvisionerDovecotTests(DovecotFixture dovecot)
         {
             await accounts.DeleteAsync(address, export);
 
-            var files = Directory.GetFiles(Path.Combine(export, "INBOX"), "*.eml");
+            var files = Directory.GetFiles(export, "*.eml", SearchOption.AllDirectories);
             Assert.Equal(["first", "second"], files.Select(f => MimeKit.MimeMessage.Load(f).Subject).Order());
+            Assert.All(files, f => Assert.Equal("INBOX\n", File.ReadAllText(Path.Combine(Path.GetDirectoryName(f)!, "folder.txt"))));
             Assert.Null(await accounts.FindAsync(address));
             await Assert.ThrowsAsync<AuthenticationException>(() => ImapAsync(address, StrongPassword));
             await Assert.ThrowsAsync<MailAccountException>(() => accounts.DeleteAsync(address));

@@ -53,12 +53,14 @@ internal sealed class DovecotAccountProvisioner(DovecotAccountOptions options, D
                 }, address, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            // Nothing half done: without its folders the account is not made at all.
+            // Nothing half done, cancelled or not: without its folders the account is not made at all.
             await RemoveRowAsync(address).ConfigureAwait(false);
             AccountLog.CreateRolledBack(logger, ex.GetType().Name);
-            throw ex as MailAccountException ?? new MailAccountException($"The account '{address}' could not be set up ({ex.Message}); it was removed again.", address, ex);
+            if (ex is OperationCanceledException or MailAccountException)
+                throw;
+            throw new MailAccountException($"The account '{address}' could not be set up ({ex.Message}); it was removed again.", address, ex);
         }
 
         AccountLog.Created(logger, address, quota);
@@ -97,16 +99,21 @@ internal sealed class DovecotAccountProvisioner(DovecotAccountOptions options, D
         address = AccountRules.Address(address);
         if (await FindAsync(address, cancellationToken).ConfigureAwait(false) is null)
             throw new MailAccountException($"There is no account '{address}'.", address);
+        // Disabled and kicked first, so nothing changes under the export (LMTP delivery is refused from now on too);
+        // the row goes last: a failure before it leaves a disabled account that can simply be deleted again.
+        await UpdateAsync(address, "disabled = @value", 1, cancellationToken).ConfigureAwait(false);
+        await KickAsync(address, cancellationToken).ConfigureAwait(false);
         var folders = (await doveadm.RunAsync("mailboxList", new JsonObject { ["user"] = address }, address, cancellationToken).ConfigureAwait(false))
             .Select(row => row?["mailbox"]?.GetValue<string>())
             .OfType<string>()
+            // Folders other accounts share with this one are theirs: neither exported nor deleted here.
+            .Where(f => options.SharedNamespacePrefix is not { Length: > 0 } prefix || !f.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .ToList();
         if (exportDirectory is not null)
             await ExportAsync(address, folders, exportDirectory, cancellationToken).ConfigureAwait(false);
 
-        // The login goes last: a failure before it leaves an account that can simply be deleted again.
-        await KickAsync(address, cancellationToken).ConfigureAwait(false);
-        await doveadm.RunAsync("expunge", new JsonObject { ["user"] = address, ["query"] = new JsonArray("mailbox", "*", "all") }, address, cancellationToken).ConfigureAwait(false);
+        foreach (var folder in folders)
+            await doveadm.RunAsync("expunge", new JsonObject { ["user"] = address, ["query"] = new JsonArray("mailbox", folder, "all") }, address, cancellationToken).ConfigureAwait(false);
         var deletable = folders.Where(f => !f.Equals("INBOX", StringComparison.OrdinalIgnoreCase)).OrderByDescending(f => f.Length).ToArray();
         if (deletable.Length > 0)
         {
@@ -139,8 +146,9 @@ internal sealed class DovecotAccountProvisioner(DovecotAccountOptions options, D
         var root = Path.GetFullPath(directory);
         Directory.CreateDirectory(root);
         var count = 0;
-        foreach (var folder in folders)
+        for (var index = 0; index < folders.Count; index++)
         {
+            var folder = folders[index];
             var rows = await doveadm.RunAsync("fetch", new JsonObject
             {
                 ["user"] = address,
@@ -148,13 +156,17 @@ internal sealed class DovecotAccountProvisioner(DovecotAccountOptions options, D
                 ["query"] = new JsonArray("mailbox", folder, "all"),
             }, address, cancellationToken).ConfigureAwait(false);
             // Folder names come from the server: keep each one a single path segment inside the export.
-            var target = Path.Combine(root, PathSegment(folder));
+            // Numbered, so two folders whose names map to the same path segment ("a/b", "a_b") never share a directory.
+            var target = Path.Combine(root, $"{index + 1:D3}-{PathSegment(folder)}");
             Directory.CreateDirectory(target);
+            await File.WriteAllTextAsync(Path.Combine(target, "folder.txt"), folder + "\n", cancellationToken).ConfigureAwait(false);
             foreach (var row in rows)
             {
                 var uid = row?["uid"]?.GetValue<string>() ?? throw new MailAccountException($"doveadm fetch for '{address}' returned a message without its UID; nothing was deleted.", address);
                 var text = row["text"]?.GetValue<string>() ?? "";
-                await File.WriteAllTextAsync(Path.Combine(target, uint.Parse(uid, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + ".eml"), text, cancellationToken).ConfigureAwait(false);
+                var file = new FileStream(Path.Combine(target, uint.Parse(uid, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + ".eml"), FileMode.CreateNew, FileAccess.Write);
+                await using (file.ConfigureAwait(false))
+                    await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
                 count++;
             }
         }

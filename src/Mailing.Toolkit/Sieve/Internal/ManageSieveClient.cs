@@ -28,6 +28,7 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
     private ManageSieveReader? reader;
     private HashSet<string> mechanisms = new(StringComparer.OrdinalIgnoreCase);
     private bool authenticated;
+    private bool authenticating;
     private string host = "";
     private int port;
 
@@ -167,11 +168,18 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
             throw new InvalidOperationException("The ManageSieve client is already logged in.");
         using var timeout = Deadline(cancellationToken);
         ManageSieveResponse response;
+        // MailKit's OAUTHBEARER needs the server's URI, which only MailKit's own clients can give it: the one message
+        // it sends (RFC 7628 3.1) is written here instead.
+        var oauthBearer = mechanism is SaslMechanismOAuthBearer;
+        authenticating = true;
         try
         {
             var command = new ManageSieveCommand("AUTHENTICATE").Quoted(mechanism.MechanismName, secret: false);
-            if (mechanism.SupportsInitialResponse)
+            if (oauthBearer)
+                command.Quoted(OAuthBearerResponse(mechanism.Credentials), secret: true);
+            else if (mechanism.SupportsInitialResponse)
                 command.Quoted(await mechanism.ChallengeAsync(null, timeout.Token).ConfigureAwait(false), secret: true);
+            reader!.StartResponse();
             await WriteAsync(command, timeout.Token).ConfigureAwait(false);
             while (true)
             {
@@ -184,14 +192,33 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
 
                 // A challenge: one string, answered with one string (RFC 5804 2.1).
                 var challenge = line.Count == 1 && line[0].Kind == SieveTokenKind.String ? line[0].Value : throw new ManageSieveException($"The ManageSieve server {Server} sent a malformed SASL challenge.");
-                var answer = await mechanism.ChallengeAsync(challenge, timeout.Token).ConfigureAwait(false);
-                await WriteRawAsync($"\"{answer}\"\r\n", "\"***\"", timeout.Token).ConfigureAwait(false);
+                string answer;
+                try
+                {
+                    answer = oauthBearer || mechanism.IsAuthenticated ? "*" : await mechanism.ChallengeAsync(challenge, timeout.Token).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException)
+                {
+                    // The mechanism has said all it has, so this is an error report (OAUTHBEARER's JSON, RFC 7628):
+                    // cancel the exchange ("*", RFC 5804 2.1) and let the server answer NO.
+                    answer = "*";
+                }
+                catch (SaslException ex)
+                {
+                    throw new AuthenticationException($"The ManageSieve server {Server} sent a {mechanism.MechanismName} challenge that does not verify: {ex.Message}", ex);
+                }
+
+                await WriteRawAsync($"\"{answer}\"\r\n", answer == "*" ? "\"*\"" : "\"***\"", timeout.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is not AuthenticationException)
+        catch (Exception ex)
         {
             Close();
             throw Translate(ex, "AUTHENTICATE", timeout, cancellationToken);
+        }
+        finally
+        {
+            authenticating = false;
         }
 
         if (response.Status == "BYE")
@@ -202,8 +229,24 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
 
         if (!response.IsOk)
             throw new AuthenticationException($"The ManageSieve server {Server} refused the login ({mechanism.MechanismName}): {response.Text ?? response.Code ?? "NO"}");
-        if (response.Code == "SASL" && response.CodeArgument is { } last)
-            await mechanism.ChallengeAsync(last, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // SCRAM's last step checks the server's signature: a server that cannot prove it knows the password is refused.
+            if (response.Code == "SASL" && response.CodeArgument is { } last)
+                await mechanism.ChallengeAsync(last, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SaslException ex)
+        {
+            Close();
+            throw new AuthenticationException($"The ManageSieve server {Server} accepted the login but failed the {mechanism.MechanismName} check of its own identity: {ex.Message}", ex);
+        }
+
+        if (!oauthBearer && !mechanism.IsAuthenticated)
+        {
+            Close();
+            throw new AuthenticationException($"The ManageSieve server {Server} said OK before the {mechanism.MechanismName} exchange was complete; the session was closed.");
+        }
+
         authenticated = true;
         OnAuthenticated(response.Text ?? "");
     }
@@ -217,6 +260,7 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
         ManageSieveResponse response;
         try
         {
+            reader!.StartResponse();
             await WriteAsync(command, timeout.Token).ConfigureAwait(false);
             while (true)
             {
@@ -313,6 +357,15 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
         return deadline;
     }
 
+    /// <summary>The OAUTHBEARER client response: <c>n,a=user,^Ahost=...^Aport=...^Aauth=Bearer token^A^A</c>, base64.</summary>
+    private string OAuthBearerResponse(NetworkCredential credential)
+    {
+        // RFC 5801 saslname: "," and "=" in the authorization identity are escaped as =2C and =3D.
+        var user = credential.UserName.Replace("=", "=3D", StringComparison.Ordinal).Replace(",", "=2C", StringComparison.Ordinal);
+        var message = $"n,a={user},\u0001host={host}\u0001port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)}\u0001auth=Bearer {credential.Password}\u0001\u0001";
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(message));
+    }
+
     private ManageSieveReader NewReader() => new(stream!, ManageSieveReader.DefaultMaxLineLength, maxScriptSize);
 
     private async Task StartTlsAsync(CancellationToken cancellationToken)
@@ -379,7 +432,9 @@ internal sealed class ManageSieveClient(ILogger wireLogger, int maxScriptSize) :
     private async Task<List<SieveToken>> ReadLineAsync(CancellationToken cancellationToken)
     {
         var line = await reader!.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-        if (trace is not null)
+        if (trace is not null && authenticating && ManageSieveResponse.TryParse(line) is null)
+            ManageSieveLog.Server(trace, "\"***\""); // a SASL challenge (SCRAM's nonce and salt would let a reader test guesses offline)
+        else if (trace is not null)
             ManageSieveLog.Server(trace, string.Join(' ', line.Select(t => t.IsLiteral ? $"<literal: {t.Value.Length} characters>" : t.Kind == SieveTokenKind.String ? $"\"{t.Value}\"" : t.Value)));
         return line;
     }

@@ -54,16 +54,23 @@ internal sealed record ManageSieveResponse(string Status, string? Code, string? 
 /// Reads ManageSieve response lines (RFC 5804 4) from a stream: atoms, quoted strings (<c>\</c> escapes), literals
 /// (<c>{n}</c> CRLF and n octets) and parentheses. Bounded: a line longer than <c>maxLineLength</c> bytes outside its
 /// literals, or a literal longer than <c>maxLiteralLength</c>, throws a <see cref="ManageSieveException"/> (the
-/// session cannot continue after it).
+/// session cannot continue after it). One response (every line up to OK/NO/BYE, since <see cref="StartResponse"/>)
+/// may hold at most <c>maxLiteralLength</c> plus 1 MiB in all, so many literals cannot add up to more.
 /// </summary>
 internal sealed class ManageSieveReader(Stream stream, int maxLineLength, long maxLiteralLength)
 {
     public const int DefaultMaxLineLength = 64 * 1024;
 
+    private readonly long maxResponseLength = maxLiteralLength + 1024 * 1024;
+    private long responseLength;
+
     private readonly byte[] buffer = new byte[8192];
     private int start;
     private int end;
     private int lineLength;
+
+    /// <summary>Starts counting a new response against its total limit.</summary>
+    public void StartResponse() => responseLength = 0;
 
     /// <summary>Reads one response line, literals included.</summary>
     public async ValueTask<List<SieveToken>> ReadLineAsync(CancellationToken cancellationToken)
@@ -113,7 +120,12 @@ internal sealed class ManageSieveReader(Stream stream, int maxLineLength, long m
             if (b is (byte)'\r' or (byte)'\n' or 0)
                 throw Malformed("a line break or NUL inside a quoted string");
             if (b == '\\')
+            {
                 b = await ReadByteAsync(cancellationToken).ConfigureAwait(false);
+                if (b is (byte)'\r' or (byte)'\n' or 0)
+                    throw Malformed("a line break or NUL inside a quoted string");
+            }
+
             bytes.GetSpan(1)[0] = b;
             bytes.Advance(1);
         }
@@ -136,6 +148,9 @@ internal sealed class ManageSieveReader(Stream stream, int maxLineLength, long m
         if (digits == 0 || b != '}' || await ReadByteAsync(cancellationToken).ConfigureAwait(false) != '\r' || await ReadByteAsync(cancellationToken).ConfigureAwait(false) != '\n')
             throw Malformed("a literal that is not {number} followed by CRLF");
 
+        responseLength += length;
+        if (responseLength > maxResponseLength)
+            throw new ManageSieveException($"The server sent a response of more than {maxResponseLength} bytes; the session was closed.");
         var content = new byte[length];
         for (var read = 0; read < content.Length;)
         {
@@ -172,6 +187,8 @@ internal sealed class ManageSieveReader(Stream stream, int maxLineLength, long m
             await FillAsync(cancellationToken).ConfigureAwait(false);
         if (++lineLength > maxLineLength)
             throw new ManageSieveException($"The server sent a response line longer than {maxLineLength} bytes; the session was closed.");
+        if (++responseLength > maxResponseLength)
+            throw new ManageSieveException($"The server sent a response of more than {maxResponseLength} bytes; the session was closed.");
         return buffer[start++];
     }
 

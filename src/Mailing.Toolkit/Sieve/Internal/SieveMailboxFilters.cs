@@ -96,8 +96,18 @@ internal sealed partial class SieveMailboxFilters(IManageSieveClient client, ILo
             }
             else
             {
-                await session.PutScriptAsync(ManagedScript, Render(state), cancellationToken).ConfigureAwait(false);
-                await session.SetActiveAsync(ManagedScript, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await session.PutScriptAsync(ManagedScript, Render(state), cancellationToken).ConfigureAwait(false);
+                    await session.SetActiveAsync(ManagedScript, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ManageSieveException)
+                {
+                    // The new part is not included anywhere: remove it, so a later change does not find an orphan.
+                    foreach (var (name, _) in put.Where(p => scripts.All(s => s.Name != p.Name)))
+                        await session.DeleteScriptAsync(name, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             foreach (var name in delete.Where(name => scripts.Any(s => s.Name == name)))
