@@ -65,12 +65,19 @@ public sealed class ImapClaimTests(DovecotFixture dovecot, ITestOutputHelper out
         var sent = await dovecot.AppendManyAsync(user, 40);
         var lease = TimeSpan.FromSeconds(1.5);
         var slowOnce = 0;
+        var aSitting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // Instance a sits on its first message for twice the lease (its lease is renewed meanwhile), then goes on.
+        // Instance b handles nothing until a sits, so b cannot drain the mailbox before a has claimed a batch.
         var handled = await RunInstancesAsync(user, sent.Count, batchSize: 5, ["a", "b"], lease, async instance =>
         {
-            if (instance == "a" && Interlocked.Exchange(ref slowOnce, 1) == 0)
+            if (instance != "a")
+                await aSitting.Task;
+            else if (Interlocked.Exchange(ref slowOnce, 1) == 0)
+            {
+                aSitting.SetResult();
                 await Task.Delay(lease * 2);
+            }
         });
 
         Assert.Equal(1, slowOnce);

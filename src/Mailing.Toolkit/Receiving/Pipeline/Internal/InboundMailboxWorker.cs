@@ -86,6 +86,14 @@ internal sealed class InboundMailboxWorker : IDisposable
                     if (stuck.ContainsKey(mail.Id))
                         continue;
                     await slots.WaitAsync(intake).ConfigureAwait(false);
+                    if (intake.IsCancellationRequested)
+                    {
+                        // A slot given back while intake was being cancelled can still be granted: a stopping host
+                        // takes no new message.
+                        slots.Release();
+                        intake.ThrowIfCancellationRequested();
+                    }
+
                     Interlocked.Increment(ref counts.Received);
                     telemetry.Received.Add(1, InboundTelemetry.Mailbox(Name));
                     inFlight.RemoveAll(static t => t.IsCompleted);
