@@ -22,7 +22,7 @@ public interface IMailAccountProvisioner
     Task SetDisabledAsync(string address, bool disabled, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deletes an account and its mail. With <paramref name="exportDirectory"/>, every message is written there first
+    /// Deletes an account with its mail and its server-side filters (Sieve scripts). With <paramref name="exportDirectory"/>, every message is written there first
     /// (one <c>.eml</c> file per message, a folder per mailbox); if the export fails, nothing is deleted.
     /// </summary>
     Task DeleteAsync(string address, string? exportDirectory = null, CancellationToken cancellationToken = default);

@@ -111,6 +111,56 @@ public sealed class AccountProvisionerDovecotTests(DovecotFixture dovecot)
     }
 
     [SkippableFact]
+    public async Task Delete_RemovesTheFiltersAndVacation_SoTheAddressGivenOutAgainStartsWithout()
+    {
+        dovecot.EnsureAccountsAvailable();
+        dovecot.EnsureSieveAvailable();
+        await using var provider = Build();
+        var accounts = provider.GetRequiredService<IMailAccountProvisioner>();
+        var address = Address("returning");
+        await accounts.CreateAsync(new NewMailAccount { Address = address, Password = StrongPassword });
+        await using (var sieve = SieveTestHost.Build(dovecot, address, StrongPassword))
+        {
+            var filters = sieve.GetRequiredService<Mailing.Toolkit.Sieve.IMailboxFilters>();
+            await filters.SetVacationAsync(new Mailing.Toolkit.Sieve.VacationReply { Subject = "Away", Body = "Back soon." });
+            await filters.SetRuleAsync(new Mailing.Toolkit.Sieve.SieveRule("junk",
+                Mailing.Toolkit.Sieve.SieveTest.Header("X-Spam-Flag", Mailing.Toolkit.Sieve.SieveMatch.Is, "YES"),
+                Mailing.Toolkit.Sieve.SieveAction.FileInto("Junk")));
+            Assert.NotEmpty(await ScriptsAsync(sieve));
+        }
+
+        await accounts.DeleteAsync(address);
+        await accounts.CreateAsync(new NewMailAccount { Address = address, Password = StrongPassword });
+
+        await using (var sieve = SieveTestHost.Build(dovecot, address, StrongPassword))
+        {
+            Assert.Empty(await ScriptsAsync(sieve));
+            var installed = await sieve.GetRequiredService<Mailing.Toolkit.Sieve.IMailboxFilters>().GetAsync();
+            Assert.False(installed.HasVacation);
+            Assert.Empty(installed.Rules);
+        }
+    }
+
+    [SkippableFact]
+    public async Task DoveadmApi_UnknownCommand_IsAnsweredWithTheErrorTypeTheProvisionerReadsAsNoPlugin()
+    {
+        // Deletion reads "unknownMethod" for sieveList as "Pigeonhole's doveadm plugin is not loaded": pin that answer.
+        dovecot.EnsureAccountsAvailable();
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, dovecot.DoveadmUrl)
+        {
+            Content = new StringContent("""[["sieveNoSuchCommand",{"user":"nobody"},"t1"]]""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("X-Dovecot-API", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(dovecot.DoveadmApiKey)));
+
+        using var response = await http.SendAsync(request);
+        var answer = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal("error", answer[0]![0]!.GetValue<string>());
+        Assert.Equal("unknownMethod", answer[0]![1]!["type"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
     public async Task Create_Twice_TheSecondThrowsAndTheFirstStays()
     {
         dovecot.EnsureAccountsAvailable();
@@ -218,6 +268,12 @@ public sealed class AccountProvisionerDovecotTests(DovecotFixture dovecot)
             configure?.Invoke(o);
         });
         return services.BuildServiceProvider(validateScopes: true);
+    }
+
+    private static async Task<IReadOnlyList<Mailing.Toolkit.Sieve.SieveScriptInfo>> ScriptsAsync(ServiceProvider sieve)
+    {
+        await using var session = await sieve.GetRequiredService<Mailing.Toolkit.Sieve.IManageSieveClient>().ConnectAsync();
+        return await session.ListScriptsAsync();
     }
 
     private string Address(string prefix) => SieveTestHost.NewAccount(dovecot, prefix);

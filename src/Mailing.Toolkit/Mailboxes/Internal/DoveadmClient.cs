@@ -18,7 +18,18 @@ internal sealed class DoveadmClient(HttpClient http, Uri url, string apiKey, Tim
     private const int NotFound = 68;
 
     /// <summary>Runs one command; returns its result (an array of rows) or throws a <see cref="MailAccountException"/> that names the command.</summary>
-    public async Task<JsonArray> RunAsync(string command, JsonObject parameters, string address, CancellationToken cancellationToken, bool acceptNotFound = false)
+    public async Task<JsonArray> RunAsync(string command, JsonObject parameters, string address, CancellationToken cancellationToken, bool acceptNotFound = false) =>
+        await RunCoreAsync(command, parameters, address, acceptNotFound, acceptUnknownCommand: false, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException("Unreachable: an unknown command is an error here.");
+
+    /// <summary>
+    /// Runs a command that a plugin adds to doveadm (Pigeonhole's <c>sieve*</c> commands): null when this server does
+    /// not know the command, so the plugin is not loaded.
+    /// </summary>
+    public Task<JsonArray?> RunPluginCommandAsync(string command, JsonObject parameters, string address, CancellationToken cancellationToken) =>
+        RunCoreAsync(command, parameters, address, acceptNotFound: false, acceptUnknownCommand: true, cancellationToken);
+
+    private async Task<JsonArray?> RunCoreAsync(string command, JsonObject parameters, string address, bool acceptNotFound, bool acceptUnknownCommand, CancellationToken cancellationToken)
     {
         var body = new JsonArray(new JsonArray(command, parameters, "c1")).ToJsonString();
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
@@ -57,6 +68,8 @@ internal sealed class DoveadmClient(HttpClient http, Uri url, string apiKey, Tim
             var code = first[1]?["exitCode"]?.GetValue<int>();
             if (acceptNotFound && code == NotFound)
                 return [];
+            if (acceptUnknownCommand && type == "unknownMethod")
+                return null;
             var meaning = type == "invalidRequest" ? "doveadm rejected the request as invalid (a parameter this server version does not know)" : Meaning(code);
             throw new MailAccountException($"doveadm {command} for '{address}' failed: {meaning} (exit code {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).", address);
         }

@@ -125,6 +125,7 @@ internal sealed class DovecotAccountProvisioner(DovecotAccountOptions options, D
             }, address, cancellationToken).ConfigureAwait(false);
         }
 
+        await DeleteSieveScriptsAsync(address, cancellationToken).ConfigureAwait(false);
         await WithConnectionAsync(connection => ExecuteAsync(connection, $"DELETE FROM {table} WHERE username = @address", cancellationToken, ("address", address)), cancellationToken).ConfigureAwait(false);
         AccountLog.Deleted(logger, address, exportDirectory is not null);
     }
@@ -179,6 +180,27 @@ internal sealed class DovecotAccountProvisioner(DovecotAccountOptions options, D
         var invalid = Path.GetInvalidFileNameChars();
         var segment = string.Concat(folder.Select(c => invalid.Contains(c) || c == '/' || c == '\\' ? '_' : c));
         return segment is "" or "." or ".." ? "_" + segment : segment;
+    }
+
+    /// <summary>
+    /// Removes the account's Sieve scripts (its filters and vacation reply), so an address given out again starts
+    /// without them. A server without Pigeonhole's doveadm commands has none to remove.
+    /// </summary>
+    private async Task DeleteSieveScriptsAsync(string address, CancellationToken cancellationToken)
+    {
+        var user = new JsonObject { ["user"] = address };
+        if (await doveadm.RunPluginCommandAsync("sieveList", user, address, cancellationToken).ConfigureAwait(false) is not { } rows)
+        {
+            AccountLog.NoSieveCommands(logger);
+            return;
+        }
+
+        var scripts = rows.Select(row => row?["script"]?.GetValue<string>()).OfType<string>().Select(name => (JsonNode?)name).ToArray();
+        if (scripts.Length == 0)
+            return;
+        // The active script cannot be deleted: deactivated first.
+        await doveadm.RunAsync("sieveDeactivate", new JsonObject { ["user"] = address }, address, cancellationToken).ConfigureAwait(false);
+        await doveadm.RunAsync("sieveDelete", new JsonObject { ["user"] = address, ["scriptname"] = new JsonArray(scripts) }, address, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends the account's open sessions; none open is fine (doveadm says "not found").</summary>
@@ -314,6 +336,9 @@ internal static partial class AccountLog
 
     [LoggerMessage(EventId = 6039, Level = LogLevel.Debug, Message = "Mail account {Address} deleted")]
     private static partial void DeletedAddress(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 6040, Level = LogLevel.Debug, Message = "The doveadm API has no sieve commands (Pigeonhole's doveadm plugin is not loaded): a deleted account's Sieve scripts are left in place")]
+    public static partial void NoSieveCommands(ILogger logger);
 
     /// <summary>The event at Information without the address (addresses are logged at Debug only), and the address at Debug.</summary>
     public static void Created(ILogger logger, string address, long? quotaBytes)
