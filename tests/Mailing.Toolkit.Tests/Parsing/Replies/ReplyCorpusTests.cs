@@ -8,8 +8,9 @@ namespace Mailing.Toolkit.Tests.Parsing.Replies;
 
 /// <summary>
 /// The reply corpora in TestData/reply, driven by their expected.json files: github/email_reply_parser (plain text,
-/// exact visible text or fragment flags) and mailgun/talon (.eml replies from common clients, HTML replies,
-/// signature cases).
+/// exact visible text or fragment flags), mailgun/talon (.eml replies from common clients, HTML replies,
+/// signature cases), and the C# and PHP ports of email_reply_parser (first fragment and visible text; each split
+/// into a tuning and a check part).
 /// </summary>
 /// <remarks>
 /// How the corpora's results map onto <see cref="ReplyParts"/>: email_reply_parser's visible text (the fragments
@@ -36,6 +37,25 @@ public sealed class ReplyCorpusTests
     public static TheoryData<string> TalonHtmlCases => Names(TalonExpected, "html_replies");
 
     public static TheoryData<string> TalonSignatureCases => Names(TalonExpected, "signature_stripped");
+
+    /// <summary>The two email_reply_parser ports: case index, corpus, split.</summary>
+    public static TheoryData<string, int, string> PortCases
+    {
+        get
+        {
+            var data = new TheoryData<string, int, string>();
+            foreach (var corpus in PortCorpora)
+            {
+                var cases = Load(Path.Combine(Root, corpus, "expected.json")).GetProperty("cases");
+                for (var i = 0; i < cases.GetArrayLength(); i++)
+                    data.Add(corpus, i, cases[i].GetProperty("split").GetString()!);
+            }
+
+            return data;
+        }
+    }
+
+    internal static readonly string[] PortCorpora = ["email-reply-parser-csharp", "email-reply-parser-php"];
 
     [Theory]
     [MemberData(nameof(ParserExactCases))]
@@ -179,6 +199,43 @@ public sealed class ReplyCorpusTests
         Assert.Equal(expectedSignature.Length == 0 ? null : expectedSignature, parts.Signature);
         Assert.Equal(body[..^expectedSignature.Length].Trim(), parts.VisibleText);
         Assert.Null(parts.QuotedText);
+    }
+
+    /// <summary>
+    /// The C# and PHP ports of email_reply_parser: their assertions on the first fragment (the reply above the first
+    /// quote or signature) and on the visible text, both compared with <see cref="ReplyParts.VisibleText"/>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PortCases))]
+    public void Extract_EmailReplyParserPortCase_VisibleTextMatches(string corpus, int index, string split)
+    {
+        var (text, expected, knownFailure) = PortCase(corpus, index);
+
+        var parts = ReplyExtractor.Extract(text, null);
+
+        Assert.NotNull(parts);
+        if (knownFailure is not null)
+        {
+            // Kept honest: a known failure that starts passing must leave the list (and the figures in docs/parsing.md).
+            Assert.False(expected == parts.VisibleText, $"{corpus} #{index} ({split}) passes now: remove its known_failure ({knownFailure}).");
+            return;
+        }
+
+        Assert.True(expected == parts.VisibleText, $"{corpus} #{index} ({split}): expected\n{expected}\n---- got\n{parts.VisibleText}");
+    }
+
+    internal static (string Text, string Expected, string? KnownFailure) PortCase(string corpus, int index)
+    {
+        var spec = Load(Path.Combine(Root, corpus, "expected.json")).GetProperty("cases")[index];
+        var text = File.ReadAllText(Path.Combine(Root, corpus, spec.GetProperty("file").GetString()!));
+        if (spec.TryGetProperty("replace", out var replace))
+        {
+            foreach (var pair in replace.EnumerateObject())
+                text = text.Replace(pair.Name, pair.Value.GetString(), StringComparison.Ordinal);
+        }
+
+        return (text, spec.GetProperty("expected").GetString()!.Trim().ReplaceLineEndings("\n"),
+            spec.TryGetProperty("known_failure", out var known) ? known.GetString() : null);
     }
 
     [Fact]

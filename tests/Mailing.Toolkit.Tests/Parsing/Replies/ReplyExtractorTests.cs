@@ -27,6 +27,21 @@ public sealed class ReplyExtractorTests
         "пн, 12 мар. 2018 г. в 10:00, Иван Иванов <ivan@example.ru>:", // ru Gmail
         "12.03.2018 10:00, Иван Иванов пишет:", // ru Thunderbird
         "12.03.2018 10:00 пользователь \"Иван Иванов\" <ivan@example.ru> написал:", // ru Android
+        "пн, 12 бер. 2018 о 10:00 Іван Петренко <ivan@example.ua> пише:", // uk Gmail
+        "12 березня 2018 р. о 10:00 <ivan@example.ua> написав:", // uk Android
+        "12 Mar 2018 Pzt, saat 10:00 tarihinde Ahmet Yılmaz <ahmet@example.com.tr> şunu yazdı:", // tr Gmail
+        "Kovács János <janos@example.hu> ezt írta (időpont: 2018. márc. 12., H, 10:00):", // hu Gmail, verb first
+        "În lun., 12 mar. 2018 la 10:00, Ion Popescu <ion@example.ro> a scris:", // ro Gmail
+        "Στις Δευ, 12 Μαρ 2018 στις 10:00, ο/η Γιώργος Παπάς <giorgos@example.gr> έγραψε:", // el Gmail
+        "po 12. 3. 2018 o 10:00 Ján Novák <jan@example.sk> napísal(a):", // sk Gmail
+        "El dl., 12 de març 2018 a les 10:00, Jordi Puig (<jordi@example.cat>) va escriure:", // ca Gmail
+        "Den man. 12. mar. 2018 kl. 10.00 skrev Jens Hansen <jens@example.dk>:", // da Gmail
+        "ma 12. maalisk. 2018 klo 10.00 Matti Virtanen <matti@example.fi> kirjoitti:", // fi Gmail
+        "po 12. 3. 2018 v 10:00 odesílatel Jan Novák <jan@example.cz> napsal:", // cs Gmail
+        "张三 <zhangsan@example.cn> 于2018年3月12日周一 上午10:00写道：", // zh Gmail (full-width colon)
+        "2018年3月12日(月) 10:00 山田太郎 <taro@example.jp>:", // ja Gmail, no verb
+        "2018/03/12 10:00、山田太郎 <taro@example.jp> のメッセージ:", // ja Apple Mail
+        "2018년 3월 12일 (월) 오전 10:00, 김철수 <chulsoo@example.kr>님이 작성:", // ko Gmail
     };
 
     [Theory]
@@ -38,6 +53,75 @@ public sealed class ReplyExtractorTests
         Assert.Equal("Sure, here it is.", parts.VisibleText);
         Assert.Equal($"{attribution}\n\n> {Original}\n>", parts.QuotedText);
         Assert.Null(parts.Signature);
+    }
+
+    public static TheoryData<string> UnquotedAttributions => new()
+    {
+        "2014-03-20 8:48 GMT+01:00 Rémi Dolan <remi@example.com>:", // Gmail, date and time, no verb
+        "Wednesday, 17 November 2021, 3:32 PM +0300 from john@example.com <john@example.com>:", // mail.ru
+        "30.09.2017, 18.30, \"John Doe\" <john@example.com>:", // a dotted time
+        "---- On Wed, 24 Feb 2021 14:02:50 +0530 john@example.com wrote ----", // Zoho, between dashes
+        "2016/11/08 14:26、Test user <test@example.com> のメッセージ:", // Japanese
+        "在 2016年11月8日，下午2:23，Test user <test@example.com> 写道：", // Chinese Apple Mail
+    };
+
+    [Theory]
+    [MemberData(nameof(UnquotedAttributions))]
+    public void Extract_AttributionAboveAnUnmarkedQuote_EverythingFromItIsQuoted(string attribution)
+    {
+        var parts = Extract($"Thank you very much.\n\n{attribution}\n\n{Original}\n");
+
+        Assert.Equal("Thank you very much.", parts.VisibleText);
+        Assert.Equal($"{attribution}\n\n{Original}", parts.QuotedText);
+    }
+
+    [Fact]
+    public void Extract_DateAndAddressWithoutTimeAboveUnmarkedText_IsNotAnAttribution()
+    {
+        // Without a clock time, a date and an address ending in a colon count only right above a quote.
+        var parts = Extract("Please send the invoice.\n\n12.03.2018 Billing <billing@example.com>:\n\nthe address for invoices.");
+
+        Assert.Null(parts.QuotedText);
+    }
+
+    [Fact]
+    public void Extract_QuotedLineRewrappedWithoutItsMark_StaysInTheQuote()
+    {
+        var parts = Extract("Thanks!\n\nOn Mon, Mar 12, 2018 at 10:00 AM John <john@example.com> wrote:\n> Could you send me the report by Friday? I need it for the d\nirectors' meeting.\n>\n> And the figures.\n");
+
+        Assert.Equal("Thanks!", parts.VisibleText);
+        Assert.Contains("irectors' meeting.", parts.QuotedText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extract_AnswerBetweenQuotedLines_IsNotTakenForAWrappedQuote()
+    {
+        // An inline answer starts with a capital letter; only a lower-case continuation of a long quoted line is joined to the quote.
+        var parts = Extract("> Could you send me the report by Friday? I need it for the directors.\nYes, on Thursday.\n> And the figures?\nAttached.\n");
+
+        Assert.Contains("Yes, on Thursday.", parts.VisibleText, StringComparison.Ordinal);
+        Assert.EndsWith("Attached.", parts.VisibleText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extract_InvisibleCharactersAndTrailingSpaces_AreRemovedFromTheVisibleText()
+    {
+        var parts = Extract("Hello\u200B Anna,\u00A0 \nthe report\uFEFF is attached.\u1427   \n\nOn Mon, Mar 12, 2018 at 10:00 AM John <john@example.com> wrote:\n> x\n");
+
+        Assert.Equal("Hello Anna,\nthe report is attached.", parts.VisibleText);
+    }
+
+    [Theory]
+    [InlineData("發自我的 iPhone")]
+    [InlineData("Sent from TypeApp<http://www.typeapp.com/r>")]
+    [InlineData("Надіслано з iPhone")]
+    [InlineData("iPhoneから送信")]
+    public void Extract_MobileSignatureInOtherLanguagesAndApps_IsTheSignature(string line)
+    {
+        var parts = Extract($"See you at ten.\n\n{line}\n");
+
+        Assert.Equal("See you at ten.", parts.VisibleText);
+        Assert.Equal(line, parts.Signature);
     }
 
     [Fact]
@@ -429,7 +513,7 @@ public sealed class ReplyExtractorTests
         var parts = Extract(body);
 
         Assert.StartsWith("Real text.", parts.VisibleText, StringComparison.Ordinal);
-        Assert.Contains("-- \nsig", parts.VisibleText, StringComparison.Ordinal);
+        Assert.Contains("--\nsig", parts.VisibleText, StringComparison.Ordinal);
         Assert.NotNull(parts.Signature);
         Assert.True(parts.Signature.Split('\n').Length <= 8 * ReplySplitter.MaxDelimitedSignatureLines, "a bounded number of blocks is peeled off the end");
     }

@@ -62,9 +62,28 @@ internal sealed class ReplySplitter
             blank[i] = text.IsBlank(i);
             quoted[i] = !blank[i] && text.IsQuoted(i);
             longBefore[i + 1] = longBefore[i] + (text.Line(i).Length > ReplyVocabulary.MaxShortLineLength ? 1 : 0);
-            if (firstContent == count && !blank[i] && !quoted[i] && text.Hint(i) == LineHint.None)
+        }
+
+        for (var i = 1; i + 1 < count; i++)
+        {
+            if (!blank[i] && !quoted[i] && quoted[i - 1] && quoted[i + 1] && IsWrappedQuoteLine(i))
+                quoted[i] = true;
+        }
+
+        for (var i = 0; i < count && firstContent == count; i++)
+        {
+            if (!blank[i] && !quoted[i] && text.Hint(i) == LineHint.None)
                 firstContent = i;
         }
+    }
+
+    // A quoted line the client re-wrapped without quoting its end: "> ... pharetra d" then "ignissim odio?" then ">".
+    // Only a lower-case continuation of a long quoted line counts, so an inline answer ("Yes, see below") never does.
+    private bool IsWrappedQuoteLine(int line)
+    {
+        var previous = text.Line(line - 1).TrimEnd();
+        var current = text.Line(line).TrimStart();
+        return previous.Length >= 55 && current.Length > 0 && char.IsLower(current[0]);
     }
 
     private bool IsBlank(int line) => blank[line];
@@ -116,10 +135,10 @@ internal sealed class ReplySplitter
         if (firstQuote < 0 && TryFindLeadingQuote(end, out var quoteEnd))
         {
             var signature = pieces.Count > 0 ? text.Slice(pieces[^1].Start, count) : null;
-            return new ReplyParts(text.Slice(quoteEnd, end) ?? string.Empty, text.Slice(0, quoteEnd), signature);
+            return new ReplyParts(text.VisibleSlice(quoteEnd, end) ?? string.Empty, text.Slice(0, quoteEnd), signature);
         }
 
-        var visible = text.Slice(0, end) ?? string.Empty;
+        var visible = text.VisibleSlice(0, end) ?? string.Empty;
         if (pieces.Count == 0)
             return new ReplyParts(visible, null, null);
 
@@ -159,7 +178,9 @@ internal sealed class ReplySplitter
                 return WithRuleAbove(i);
 
             // An attribution without quoted lines under it: the quoted message follows unmarked.
-            if (TryAttributionEndingAt(i, out var start, out var kind) && kind == AttributionKind.WithVerb && !IsFollowedByQuote(i))
+            if (ReplyVocabulary.IsDecoratedAttribution(line))
+                return i;
+            if (TryAttributionEndingAt(i, out var start, out var kind) && kind is AttributionKind.WithVerb or AttributionKind.DatedVerbless && !IsFollowedByQuote(i))
                 return WithRuleAbove(start);
         }
         return count;
@@ -219,7 +240,7 @@ internal sealed class ReplySplitter
         start = last;
         kind = AttributionKind.None;
         var line = text.Line(last).TrimEnd();
-        if (line.IsEmpty || line[^1] != ':' || text.Hint(last) != LineHint.None || IsQuoted(last))
+        if (line.IsEmpty || !ReplyVocabulary.IsColon(line[^1]) || text.Hint(last) != LineHint.None || IsQuoted(last))
             return false;
 
         var top = last;

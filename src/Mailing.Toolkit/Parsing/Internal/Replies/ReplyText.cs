@@ -91,6 +91,50 @@ internal sealed class ReplyText
         return slice.IsEmpty ? null : slice.ToString();
     }
 
+    /// <summary>
+    /// Like <see cref="Slice"/>, for text a reader sees: each line without trailing white space and without the
+    /// invisible characters clients and trackers insert, no-break spaces as spaces.
+    /// </summary>
+    public string? VisibleSlice(int first, int end)
+    {
+        if (first >= end)
+            return null;
+        var slice = Text.AsSpan(starts[first], ends[end - 1] - starts[first]);
+        if (slice.IndexOfAny(Invisible) < 0 && !slice.Contains(" \n", StringComparison.Ordinal) && !slice.Contains("\t\n", StringComparison.Ordinal))
+        {
+            slice = slice.Trim();
+            return slice.IsEmpty ? null : slice.ToString();
+        }
+
+        var tidy = new StringBuilder(slice.Length);
+        foreach (var range in slice.Split('\n'))
+        {
+            if (tidy.Length > 0)
+                tidy.Append('\n');
+            foreach (var c in slice[range])
+            {
+                if (c == '\u00A0')
+                    tidy.Append(' ');
+                else if (!IsInvisible(c))
+                    tidy.Append(c);
+            }
+            var keep = tidy.Length;
+            while (keep > 0 && tidy[keep - 1] is ' ' or '\t')
+                keep--;
+            tidy.Length = keep;
+        }
+
+        var result = tidy.ToString().Trim();
+        return result.Length == 0 ? null : result;
+    }
+
+    // A no-break space (made a space) and the characters IsInvisible removes.
+    private static readonly System.Buffers.SearchValues<char> Invisible = System.Buffers.SearchValues.Create(
+        "\u00A0\u200B\u200C\u200D\u2060\uFEFF\u180E\u1427\u034F\u00AD");
+
+    // Zero-width characters, the byte-order mark, the soft hyphen, and U+1427 (a mail tracker's invisible dot).
+    private static bool IsInvisible(char c) => c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF' or '\u180E' or '\u1427' or '\u034F' or '\u00AD';
+
     private void AddLine(int start, int end, LineHint hint)
     {
         starts.Add(start);

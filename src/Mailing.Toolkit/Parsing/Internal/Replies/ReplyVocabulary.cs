@@ -3,9 +3,9 @@ using System.Collections.Frozen;
 namespace Mailing.Toolkit.Parsing.Internal.Replies;
 
 /// <summary>
-/// The words mail clients write around quotes and signatures, in English, Polish, German, French,
-/// Spanish, Italian, Dutch, Portuguese, Swedish and Russian (plus Danish, Norwegian, Finnish and Czech
-/// where they differ), and the line tests built on them. Every test looks at one line or a few short
+/// The words mail clients write around quotes and signatures, in English, Polish, German, French, Spanish,
+/// Catalan, Italian, Dutch, Portuguese, Swedish, Danish, Norwegian, Finnish, Czech, Slovak, Russian, Ukrainian,
+/// Turkish, Hungarian, Romanian, Greek, Chinese, Japanese and Korean, and the line tests built on them. Every test looks at one line or a few short
 /// ones, with a length check first, so each costs a bounded amount of work whatever the input.
 /// </summary>
 internal static class ReplyVocabulary
@@ -17,10 +17,14 @@ internal static class ReplyVocabulary
     public const int MaxShortLineLength = 80;
 
     // Verbs that end an attribution line: "On <date>, <name> wrote:", "Le <date>, <name> a écrit :".
+    // CJK verbs ("写道", "のメッセージ", "작성") may follow a name without a space.
     private static readonly string[] EndVerbs =
     [
-        "wrote", "writes", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "ha scritto",
-        "schreef", "escreveu", "skrev", "написал(а)", "написала", "написал", "пишет", "kirjoitti", "napsal(a)", "napsal",
+        "wrote", "writes", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "escribio",
+        "ha escrit", "va escriure", "ha scritto", "schreef", "escreveu", "skrev", "написал(а)", "написала", "написал",
+        "пишет", "написав", "написала", "пише", "kirjoitti", "napsal(a)", "napsala", "napsal", "napísal(a)", "napísala",
+        "napísal", "yazdı", "írta", "a scris", "έγραψε", "写道", "寫道", "のメッセージ", "さんは書きました", "は書きました",
+        "작성", "님이 작성",
     ];
 
     // Verbs in the middle of an attribution: "Am <date> schrieb <name>:", "Op <date> schreef <name>:", "Den <date> skrev <name>:".
@@ -28,7 +32,7 @@ internal static class ReplyVocabulary
 
     // First words of attribution lines; a line starting with a digit (a date) counts too.
     private static readonly FrozenSet<string> Openers = FrozenSet.ToFrozenSet(
-        ["On", "Am", "Le", "El", "Il", "Op", "Em", "Den", "På", "Dnia", "Dne", "W"], StringComparer.Ordinal);
+        ["On", "Am", "Le", "El", "Il", "Op", "Em", "Den", "På", "Dnia", "Dne", "Dňa", "W", "В", "У", "Pe", "În", "Στις", "Tarihinde"], StringComparer.Ordinal);
 
     // "-----Original Message-----" and its translations, and forwarded-message separators: the text in between the dashes.
     private static readonly FrozenSet<string> SeparatorPhrases = FrozenSet.ToFrozenSet(
@@ -44,6 +48,8 @@ internal static class ReplyVocabulary
         "ursprungligt meddelande", "vidarebefordrat meddelande",
         "исходное сообщение", "пересылаемое сообщение", "пересланное сообщение",
         "original meddelelse", "oprindelig meddelelse", "opprinnelig melding", "alkuperäinen viesti", "původní zpráva",
+        "pôvodná správa", "orijinal mesaj", "eredeti üzenet", "mesaj original", "αρχικό μήνυμα", "початкове повідомлення",
+        "原始邮件", "原始郵件", "転送メッセージ", "元のメッセージ", "원본 메시지", "전달된 메시지",
     ], StringComparer.OrdinalIgnoreCase);
 
     // Field labels of the header block Outlook and webmail clients write above the quoted message.
@@ -56,26 +62,35 @@ internal static class ReplyVocabulary
         ["data"] = HeaderField.Sent, ["gesendet"] = HeaderField.Sent, ["datum"] = HeaderField.Sent, ["envoyé"] = HeaderField.Sent,
         ["enviado"] = HeaderField.Sent, ["enviado el"] = HeaderField.Sent, ["enviada"] = HeaderField.Sent, ["fecha"] = HeaderField.Sent, ["inviato"] = HeaderField.Sent,
         ["verzonden"] = HeaderField.Sent, ["skickat"] = HeaderField.Sent, ["отправлено"] = HeaderField.Sent, ["дата"] = HeaderField.Sent,
-        ["sendt"] = HeaderField.Sent, ["lähetetty"] = HeaderField.Sent,
+        ["sendt"] = HeaderField.Sent, ["lähetetty"] = HeaderField.Sent, ["message du"] = HeaderField.Sent, ["envoyé le"] = HeaderField.Sent,
+        ["发件人"] = HeaderField.From, ["寄件者"] = HeaderField.From, ["差出人"] = HeaderField.From, ["보낸 사람"] = HeaderField.From,
+        ["kimden"] = HeaderField.From, ["feladó"] = HeaderField.From, ["від"] = HeaderField.From, ["od koho"] = HeaderField.From,
+        ["发送时间"] = HeaderField.Sent, ["日期"] = HeaderField.Sent, ["傳送時間"] = HeaderField.Sent, ["送信日時"] = HeaderField.Sent,
+        ["보낸 날짜"] = HeaderField.Sent, ["tarih"] = HeaderField.Sent, ["elküldve"] = HeaderField.Sent, ["dátum"] = HeaderField.Sent,
+        ["надіслано"] = HeaderField.Sent, ["odesláno"] = HeaderField.Sent,
         ["to"] = HeaderField.To, ["do"] = HeaderField.To, ["an"] = HeaderField.To, ["à"] = HeaderField.To, ["a"] = HeaderField.To,
         ["para"] = HeaderField.To, ["aan"] = HeaderField.To, ["till"] = HeaderField.To, ["кому"] = HeaderField.To,
-        ["til"] = HeaderField.To, ["vastaanottaja"] = HeaderField.To,
+        ["til"] = HeaderField.To, ["vastaanottaja"] = HeaderField.To, ["收件人"] = HeaderField.To, ["收件者"] = HeaderField.To,
+        ["宛先"] = HeaderField.To, ["받는 사람"] = HeaderField.To, ["kime"] = HeaderField.To, ["címzett"] = HeaderField.To,
+        ["komu"] = HeaderField.To,
         ["subject"] = HeaderField.Subject, ["temat"] = HeaderField.Subject, ["betreff"] = HeaderField.Subject, ["objet"] = HeaderField.Subject,
         ["asunto"] = HeaderField.Subject, ["oggetto"] = HeaderField.Subject, ["onderwerp"] = HeaderField.Subject, ["assunto"] = HeaderField.Subject,
         ["ämne"] = HeaderField.Subject, ["тема"] = HeaderField.Subject, ["emne"] = HeaderField.Subject, ["aihe"] = HeaderField.Subject,
-        ["cc"] = HeaderField.Cc, ["dw"] = HeaderField.Cc, ["kopie"] = HeaderField.Cc, ["копия"] = HeaderField.Cc,
+        ["sujet"] = HeaderField.Subject, ["主题"] = HeaderField.Subject, ["主旨"] = HeaderField.Subject, ["件名"] = HeaderField.Subject,
+        ["제목"] = HeaderField.Subject, ["konu"] = HeaderField.Subject, ["tárgy"] = HeaderField.Subject, ["předmět"] = HeaderField.Subject,
+        ["cc"] = HeaderField.Cc, ["dw"] = HeaderField.Cc, ["kopie"] = HeaderField.Cc, ["копия"] = HeaderField.Cc, ["copie à"] = HeaderField.Cc,
+        ["抄送"] = HeaderField.Cc, ["副本"] = HeaderField.Cc, ["참조"] = HeaderField.Cc, ["másolat"] = HeaderField.Cc,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     // Lines mobile and webmail apps append: "Sent from my iPhone", "Von meinem iPhone gesendet".
     private static readonly string[] MobilePrefixes =
     [
-        "sent from my ", "sent from mail for ", "sent from outlook", "sent from yahoo", "sent from samsung", "sent from iphone",
-        "sent from ipad", "sent from android", "sent from blackberry", "sent from gmail", "sent from aol", "sent from proton",
-        "sent from mobile", "sent with ", "sent via ", "sent using ", "sent on the go", "get outlook for ", "via mobile",
+        "sent from ", "sent with ", "sent via ", "sent using ", "sent on the go", "get outlook for ", "via mobile",
         "wysłane z ", "wysłano z ", "wysłane przy ", "von meinem ", "gesendet von ", "gesendet mit ", "envoyé de mon ",
         "envoyé depuis ", "envoyé à partir de ", "enviado desde ", "enviado con ", "inviato da ", "verzonden vanaf ",
         "verstuurd vanaf ", "verzonden met ", "enviado do ", "enviado de ", "skickat från ", "sendt fra ", "отправлено с ",
-        "отправлено из ", "lähetetty ",
+        "отправлено из ", "lähetetty ", "надіслано з ", "odesláno z ", "odoslané z ", "iphone'umdan gönderildi",
+        "iphone'dan gönderildi", "elküldve ", "trimis de pe ", "发自我的", "發自我的", "寄自我的", "從我的", "iphoneから送信", "내 iphone에서", "나의 iphone에서",
     ];
 
     // Closings that, followed by a name, start a signature: "Thanks,\nAlex".
@@ -148,7 +163,7 @@ internal static class ReplyVocabulary
     public static HeaderField HeaderLabel(ReadOnlySpan<char> line)
     {
         line = line.TrimStart().TrimStart('*').TrimStart();
-        var colon = line[..Math.Min(line.Length, 24)].IndexOf(':');
+        var colon = line[..Math.Min(line.Length, 24)].IndexOfAny(':', '：');
         if (colon <= 0)
             return HeaderField.None;
         var label = line[..colon].TrimEnd().TrimEnd('*').TrimEnd();
@@ -184,7 +199,7 @@ internal static class ReplyVocabulary
     public static AttributionKind ClassifyAttribution(ReadOnlySpan<char> text)
     {
         text = text.Trim();
-        if (text.Length is < 6 or > MaxHeaderLength || text[^1] != ':')
+        if (text.Length is < 6 or > MaxHeaderLength || !IsColon(text[^1]))
             return AttributionKind.None;
         var body = text[..^1].TrimEnd();
         var hasAt = body.Contains('@');
@@ -197,7 +212,7 @@ internal static class ReplyVocabulary
             if (body.EndsWith(verb, StringComparison.OrdinalIgnoreCase))
             {
                 var before = body.Length - verb.Length;
-                if (before > 0 && char.IsLetterOrDigit(body[before - 1]))
+                if (before > 0 && char.IsLetterOrDigit(body[before - 1]) && verb[0] < '\u3000')
                     continue; // "rewrote:"
                 return hasAt || hasTime || (opener && hasDigit) ? AttributionKind.WithVerb : AttributionKind.None;
             }
@@ -209,7 +224,32 @@ internal static class ReplyVocabulary
                 return hasAt || hasTime || (opener && hasDigit) ? AttributionKind.WithVerb : AttributionKind.None;
         }
 
-        return hasAt && hasDigit && body[^1] is '>' or ')' ? AttributionKind.Verbless : AttributionKind.None;
+        if (!hasAt || !hasDigit || body[^1] is not ('>' or ')'))
+            return AttributionKind.None;
+        // A date and a clock time with the address ("2014-03-20 8:48 GMT+01:00 Name <a@example.com>:") is as sure as
+        // a verb; a date alone only right above a quote.
+        return hasTime || HasDottedTime(body) ? AttributionKind.DatedVerbless : AttributionKind.Verbless;
+    }
+
+    /// <summary>Whether <paramref name="c"/> ends a header or an attribution: ':' or the full-width '：'.</summary>
+    public static bool IsColon(char c) => c is ':' or '：';
+
+    /// <summary>
+    /// Whether <paramref name="line"/> is an attribution between dashes, as some webmail clients write it:
+    /// "---- On Wed, 24 Feb 2021 14:02:50 +0530 john@example.com wrote ----".
+    /// </summary>
+    public static bool IsDecoratedAttribution(ReadOnlySpan<char> line)
+    {
+        line = line.Trim();
+        if (line.Length is < 16 or > MaxHeaderLength || !line.StartsWith("--") || !line.EndsWith("--"))
+            return false;
+        var inner = line.Trim('-').Trim();
+        if (inner.IsEmpty)
+            return false;
+        Span<char> withColon = stackalloc char[inner.Length + 1];
+        inner.CopyTo(withColon);
+        withColon[^1] = ':';
+        return ClassifyAttribution(IsColon(inner[^1]) ? inner : withColon) == AttributionKind.WithVerb;
     }
 
     /// <summary>Whether <paramref name="line"/> is an app's signature line such as "Sent from my iPhone".</summary>
@@ -296,6 +336,20 @@ internal static class ReplyVocabulary
         return words;
     }
 
+    // A clock time written with a dot after a comma, as in "30.09.2017, 18.30, Name <a@example.com>".
+    private static bool HasDottedTime(ReadOnlySpan<char> text)
+    {
+        for (var i = 2; i + 3 < text.Length; i++)
+        {
+            if (text[i] != '.' || !char.IsAsciiDigit(text[i - 1]) || !char.IsAsciiDigit(text[i + 1]) || !char.IsAsciiDigit(text[i + 2]) || text[i + 3] != ',')
+                continue;
+            var hourStart = char.IsAsciiDigit(text[i - 2]) ? i - 2 : i - 1;
+            if (hourStart > 0 && text[hourStart - 1] == ' ')
+                return true;
+        }
+        return false;
+    }
+
     // A clock time such as 4:19 or 14:20.
     private static bool HasTime(ReadOnlySpan<char> text)
     {
@@ -313,5 +367,10 @@ internal enum AttributionKind : byte
 {
     None,
     WithVerb,
+
+    /// <summary>A date, an address and a colon, no verb and no clock time: an attribution only right above a quote.</summary>
     Verbless,
+
+    /// <summary>A date with a clock time and an address, no verb: an attribution wherever it stands.</summary>
+    DatedVerbless,
 }
