@@ -86,8 +86,9 @@ public sealed class ReplyCorpusTests
         {
             if (hidden is null)
                 return fragment == 0 ? parts.VisibleText : parts.QuotedText;
+            // A quote between answers is shown by email_reply_parser (not hidden) but kept out of the visible text here.
             if (!hidden[fragment])
-                return parts.VisibleText;
+                return quoted![fragment] ? parts.QuotedText : parts.VisibleText;
             if (quoted![fragment])
                 return parts.QuotedText;
             if (signature![fragment])
@@ -249,15 +250,16 @@ public sealed class ReplyCorpusTests
     }
 
     [Fact]
-    public void Extract_EmailReplyParserLongQuote_KeepsInlineQuoteAndFindsSignature()
+    public void Extract_EmailReplyParserLongQuote_KeepsATightQuoteMarkLineAsTextAndFindsSignature()
     {
+        // Its one very long line of '>' sits between two lines of text: text, not a quote.
         var parts = ExtractPlainFile(Path.Combine(ParserRoot, "email_long_quote.txt"));
 
         Assert.StartsWith("Hi folks", parts.VisibleText, StringComparison.Ordinal);
         Assert.EndsWith(">>>\nI am currently using the Java HTTP API.", parts.VisibleText, StringComparison.Ordinal);
+        Assert.Null(parts.QuotedText);
         Assert.StartsWith("-Abhishek Kona", parts.Signature, StringComparison.Ordinal);
         Assert.EndsWith("riak-users_lists.basho.com", parts.Signature, StringComparison.Ordinal);
-        Assert.Null(parts.QuotedText);
     }
 
     internal static ReplyParts ExtractPlainFile(string path)

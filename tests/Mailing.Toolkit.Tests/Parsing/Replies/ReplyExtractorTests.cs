@@ -218,14 +218,22 @@ public sealed class ReplyExtractorTests
     }
 
     [Fact]
-    public void Extract_InlineAnswers_KeepTheirQuotesAndDropTheTrailingOne()
+    public void Extract_InlineAnswers_AreVisibleInOrderAndEveryQuoteIsInTheQuotedText()
     {
         var body = "On Mon, Mar 12, 2018 at 10:00 AM John <john@example.com> wrote:\n> Report by Friday?\n\nYes.\n\n> And the slides?\n\nMonday.\n\n> Thanks,\n> John";
 
         var parts = Extract(body);
 
-        Assert.Equal(body[..body.IndexOf("\n\n> Thanks", StringComparison.Ordinal)], parts.VisibleText);
-        Assert.Equal("> Thanks,\n> John", parts.QuotedText);
+        Assert.Equal("Yes.\nMonday.", parts.VisibleText);
+        Assert.Equal("On Mon, Mar 12, 2018 at 10:00 AM John <john@example.com> wrote:\n> Report by Friday?\n\n> And the slides?\n\n> Thanks,\n> John", parts.QuotedText);
+    }
+
+    [Fact]
+    public void Extract_OneQuoteMarkLineInsideText_StaysText()
+    {
+        var parts = Extract("... while talking to mx.example.com.:\n>>> DATA\n<<< 550 5.1.1 User unknown\n");
+
+        Assert.Contains(">>> DATA", parts.VisibleText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -349,7 +357,7 @@ public sealed class ReplyExtractorTests
     }
 
     [Fact]
-    public void Extract_GmailHtmlInlineAnswers_StayVisible()
+    public void Extract_GmailHtmlInlineAnswers_AreVisibleAndTheirQuotesAreNot()
     {
         var html = "<div>See inline.</div><div class=\"gmail_quote\"><div class=\"gmail_attr\">On Mon, Mar 12, 2018 at 10:00 AM John &lt;john@example.com&gt; wrote:</div>"
             + "<blockquote class=\"gmail_quote\">Report by Friday?</blockquote><div>Yes, Thursday.</div>"
@@ -357,9 +365,9 @@ public sealed class ReplyExtractorTests
 
         var parts = ExtractHtml(html);
 
-        Assert.Contains("> Report by Friday?", parts.VisibleText, StringComparison.Ordinal);
-        Assert.EndsWith("Yes, Thursday.", parts.VisibleText, StringComparison.Ordinal);
-        Assert.Equal("> Thanks, John", parts.QuotedText);
+        Assert.Equal("See inline.\nYes, Thursday.", parts.VisibleText);
+        Assert.Contains("> Report by Friday?", parts.QuotedText, StringComparison.Ordinal);
+        Assert.EndsWith("> Thanks, John", parts.QuotedText, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -138,26 +138,75 @@ internal sealed class ReplySplitter
             return new ReplyParts(text.VisibleSlice(quoteEnd, end) ?? string.Empty, text.Slice(0, quoteEnd), signature);
         }
 
-        var visible = text.VisibleSlice(0, end) ?? string.Empty;
+        var visible = InlineAnswers(end, out var inlineQuotes);
         if (pieces.Count == 0)
-            return new ReplyParts(visible, null, null);
+            return new ReplyParts(visible, inlineQuotes, null);
 
         var top = pieces[^1];
         if (!top.Quote)
         {
             // The author's signature, between the new text and the quote (or at the end).
             var signatureEnd = firstQuote >= 0 ? firstQuote : count;
-            return new ReplyParts(visible, firstQuote >= 0 ? text.Slice(firstQuote, count) : null, text.Slice(top.Start, signatureEnd));
+            return new ReplyParts(visible, Join(inlineQuotes, firstQuote >= 0 ? text.Slice(firstQuote, count) : null), text.Slice(top.Start, signatureEnd));
         }
 
         var bottom = pieces[0];
         if (!bottom.Quote)
         {
             // No signature above the quote, one below it.
-            return new ReplyParts(visible, text.Slice(firstQuote, bottom.Start), text.Slice(bottom.Start, count));
+            return new ReplyParts(visible, Join(inlineQuotes, text.Slice(firstQuote, bottom.Start)), text.Slice(bottom.Start, count));
         }
-        return new ReplyParts(visible, text.Slice(firstQuote, count), null);
+        return new ReplyParts(visible, Join(inlineQuotes, text.Slice(firstQuote, count)), null);
     }
+
+    /// <summary>
+    /// The new text above <paramref name="end"/> without the quotes between its answers (an inline or a bottom reply
+    /// below a greeting): the answers in order, one line break apart; the quotes, with their attributions, in
+    /// <paramref name="quotes"/>.
+    /// </summary>
+    private string InlineAnswers(int end, out string? quotes)
+    {
+        quotes = null;
+        List<(int Start, int End)>? answers = null;
+        var answerStart = 0;
+        for (var i = 0; i < end; i++)
+        {
+            if (!IsQuoted(i) && text.Hint(i) != LineHint.Header)
+                continue;
+            var quoteStart = i;
+            var above = SkipBlankUp(i);
+            if (above > answerStart && TryAttributionEndingAt(above - 1, out var attribution, out _) && attribution >= answerStart)
+                quoteStart = attribution;
+            var quoteEnd = i;
+            while (quoteEnd < end && (IsQuoted(quoteEnd) || IsBlank(quoteEnd) || text.Hint(quoteEnd) == LineHint.Header))
+                quoteEnd++;
+            // One '>' line set tight between lines of text (">>> DATA" in an SMTP transcript) is text, not a quote.
+            if (quoteStart == i && quoteEnd == i + 1 && i > 0 && !IsBlank(i - 1) && quoteEnd < end && text.Hint(i) == LineHint.None)
+                continue;
+            answers ??= [];
+            answers.Add((answerStart, quoteStart));
+            quotes = Join(quotes, text.Slice(quoteStart, quoteEnd));
+            answerStart = quoteEnd;
+            i = quoteEnd - 1;
+        }
+
+        if (answers is null)
+            return text.VisibleSlice(0, end) ?? string.Empty;
+        answers.Add((answerStart, end));
+        var visible = new System.Text.StringBuilder();
+        foreach (var (start, stop) in answers)
+        {
+            if (text.VisibleSlice(start, stop) is not { } answer)
+                continue;
+            if (visible.Length > 0)
+                visible.Append('\n');
+            visible.Append(answer);
+        }
+        return visible.ToString();
+    }
+
+    private static string? Join(string? first, string? second) =>
+        first is null ? second : second is null ? first : first + "\n\n" + second;
 
     // ---- pass 1: the separator after which everything is quoted --------------------------------
 
