@@ -229,6 +229,19 @@ public sealed class ReplyExtractorTests
     }
 
     [Fact]
+    public void Extract_TwentyThousandInlineAnswers_AllAnswersVisibleAndAllQuotesQuoted()
+    {
+        // Each quote is joined once into the result (no string built again per block).
+        var body = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"> question {i}\n\nanswer {i}\n\n"));
+
+        var parts = Extract(body);
+
+        Assert.StartsWith("answer 0\nanswer 1\n", parts.VisibleText, StringComparison.Ordinal);
+        Assert.EndsWith("answer 19999", parts.VisibleText, StringComparison.Ordinal);
+        Assert.Equal(20_000, parts.QuotedText!.Split("\n\n").Length);
+    }
+
+    [Fact]
     public void Extract_OneQuoteMarkLineInsideText_StaysText()
     {
         var parts = Extract("... while talking to mx.example.com.:\n>>> DATA\n<<< 550 5.1.1 User unknown\n");

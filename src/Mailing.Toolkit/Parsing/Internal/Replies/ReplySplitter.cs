@@ -168,6 +168,7 @@ internal sealed class ReplySplitter
     {
         quotes = null;
         List<(int Start, int End)>? answers = null;
+        List<(int Start, int End)>? quoteRanges = null;
         var answerStart = 0;
         for (var i = 0; i < end; i++)
         {
@@ -183,9 +184,8 @@ internal sealed class ReplySplitter
             // One '>' line set tight between lines of text (">>> DATA" in an SMTP transcript) is text, not a quote.
             if (quoteStart == i && quoteEnd == i + 1 && i > 0 && !IsBlank(i - 1) && quoteEnd < end && text.Hint(i) == LineHint.None)
                 continue;
-            answers ??= [];
-            answers.Add((answerStart, quoteStart));
-            quotes = Join(quotes, text.Slice(quoteStart, quoteEnd));
+            (answers ??= []).Add((answerStart, quoteStart));
+            (quoteRanges ??= []).Add((quoteStart, quoteEnd));
             answerStart = quoteEnd;
             i = quoteEnd - 1;
         }
@@ -193,16 +193,23 @@ internal sealed class ReplySplitter
         if (answers is null)
             return text.VisibleSlice(0, end) ?? string.Empty;
         answers.Add((answerStart, end));
-        var visible = new System.Text.StringBuilder();
-        foreach (var (start, stop) in answers)
+        quotes = Concat(quoteRanges!, "\n\n", visible: false);
+        return Concat(answers, "\n", visible: true) ?? string.Empty;
+    }
+
+    // The non-blank slices of `ranges` joined by `separator`, built once (linear however many ranges there are).
+    private string? Concat(List<(int Start, int End)> ranges, string separator, bool visible)
+    {
+        var joined = new System.Text.StringBuilder();
+        foreach (var (start, stop) in ranges)
         {
-            if (text.VisibleSlice(start, stop) is not { } answer)
+            if ((visible ? text.VisibleSlice(start, stop) : text.Slice(start, stop)) is not { } part)
                 continue;
-            if (visible.Length > 0)
-                visible.Append('\n');
-            visible.Append(answer);
+            if (joined.Length > 0)
+                joined.Append(separator);
+            joined.Append(part);
         }
-        return visible.ToString();
+        return joined.Length == 0 ? null : joined.ToString();
     }
 
     private static string? Join(string? first, string? second) =>
