@@ -109,7 +109,19 @@ public sealed record ParsedHeader(string Name, string Value);
 /// <param name="VisibleText">The new text.</param>
 /// <param name="QuotedText">The quoted earlier message, with its quote header.</param>
 /// <param name="Signature">The signature block.</param>
-public sealed record ReplyParts(string VisibleText, string? QuotedText, string? Signature);
+public sealed record ReplyParts(string VisibleText, string? QuotedText, string? Signature)
+{
+    /// <summary>
+    /// Whether <see cref="QuotedText"/> is a forwarded message ("---------- Forwarded message ---------", "Begin
+    /// forwarded message:" and their translations): <see cref="VisibleText"/> is then the note written above it, possibly empty.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool IsForward { get; init; }
+
+    /// <summary>Whether the message is nothing but a quote (or a forward without a note): no new text, something quoted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool IsQuoteOnly => VisibleText.Length == 0 && QuotedText is not null;
+}
 
 /// <summary>An attachment or inline part of a parsed message.</summary>
 public abstract class ParsedAttachment

@@ -241,6 +241,50 @@ public sealed class ReplyExtractorTests
         Assert.Equal(20_000, parts.QuotedText!.Split("\n\n").Length);
     }
 
+    [Theory]
+    [InlineData("---------- Forwarded message ---------")]
+    [InlineData("-------- Weitergeleitete Nachricht --------")]
+    [InlineData("-------- Message transféré --------")]
+    [InlineData("---------- Mensaje reenviado ----------")]
+    [InlineData("Begin forwarded message:")]
+    public void Extract_Forward_NoteIsVisibleAndTheForwardedMessageIsTheQuote(string separator)
+    {
+        var parts = Extract($"FYI, see below.\n\n{separator}\nFrom: Anna <anna@example.com>\nDate: Mon, 12 Mar 2018 10:00\nSubject: Report\nTo: Bob <bob@example.com>\n\n{Original}\n");
+
+        Assert.Equal("FYI, see below.", parts.VisibleText);
+        Assert.StartsWith(separator, parts.QuotedText, StringComparison.Ordinal);
+        Assert.True(parts.IsForward);
+        Assert.False(parts.IsQuoteOnly);
+    }
+
+    [Fact]
+    public void Extract_ForwardWithoutANote_IsQuoteOnly()
+    {
+        var parts = Extract($"---------- Forwarded message ---------\nFrom: Anna <anna@example.com>\nDate: Mon, 12 Mar 2018 10:00\nSubject: Report\n\n{Original}\n");
+
+        Assert.Equal(string.Empty, parts.VisibleText);
+        Assert.True(parts.IsForward);
+        Assert.True(parts.IsQuoteOnly);
+    }
+
+    [Fact]
+    public void Extract_OriginalMessageSeparator_IsAReplyNotAForward()
+    {
+        var parts = Extract($"Done.\n\n-----Original Message-----\nFrom: Anna <anna@example.com>\nSent: Monday, March 12, 2018 10:00 AM\nTo: Bob\nSubject: Report\n\n{Original}\n");
+
+        Assert.Equal("Done.", parts.VisibleText);
+        Assert.False(parts.IsForward);
+    }
+
+    [Fact]
+    public void Extract_NothingButAQuote_IsQuoteOnlyWithEmptyVisibleText()
+    {
+        var parts = Extract($"On Mon, Mar 12, 2018 at 10:00 AM John <john@example.com> wrote:\n> {Original}\n");
+
+        Assert.Equal(string.Empty, parts.VisibleText);
+        Assert.True(parts.IsQuoteOnly);
+    }
+
     [Fact]
     public void Extract_OneQuoteMarkLineInsideText_StaysText()
     {

@@ -91,7 +91,30 @@ internal sealed class ReplySplitter
     private bool IsQuoted(int line) => quoted[line];
 
     /// <summary>Splits <paramref name="text"/> into its reply parts.</summary>
-    public static ReplyParts Split(ReplyText text) => new ReplySplitter(text).Split();
+    public static ReplyParts Split(ReplyText text)
+    {
+        var parts = new ReplySplitter(text).Split();
+        return StartsWithForward(parts.QuotedText) ? parts with { IsForward = true } : parts;
+    }
+
+    // Whether the quote opens with a forwarded-message separator (on its first line, or under a rule or an HTML attribution).
+    private static bool StartsWithForward(string? quoted)
+    {
+        if (quoted is null)
+            return false;
+        var lines = 0;
+        foreach (var range in quoted.AsSpan().Split('\n'))
+        {
+            var line = quoted.AsSpan()[range];
+            if (line.IsWhiteSpace())
+                continue;
+            if (ReplyVocabulary.IsForwardSeparator(line.TrimStart('>').TrimStart('*').TrimEnd('*')))
+                return true;
+            if (++lines == 2)
+                return false;
+        }
+        return false;
+    }
 
     private ReplyParts Split()
     {

@@ -142,6 +142,25 @@ internal static class ReplyVocabulary
         return inner.Length > 0 && SeparatorPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(inner);
     }
 
+    // The separator phrases that introduce a forwarded message rather than a quoted one.
+    private static readonly FrozenSet<string> ForwardPhrases = FrozenSet.ToFrozenSet(
+    [
+        "forwarded message", "wiadomość przekazana dalej", "przekazana wiadomość", "weitergeleitete nachricht", "message transféré",
+        "mensaje reenviado", "messaggio inoltrato", "doorgestuurd bericht", "mensagem encaminhada", "vidarebefordrat meddelande",
+        "пересылаемое сообщение", "пересланное сообщение", "転送メッセージ", "전달된 메시지",
+    ], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="line"/> is a separator that starts a forwarded message.</summary>
+    public static bool IsForwardSeparator(ReadOnlySpan<char> line)
+    {
+        line = line.Trim();
+        if (line.StartsWith("Begin forwarded message", StringComparison.OrdinalIgnoreCase))
+            return true;
+        if (!IsOriginalMessageSeparator(line))
+            return false;
+        return ForwardPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(line.Trim('-').Trim());
+    }
+
     /// <summary>Whether <paramref name="line"/> is a rule: only dashes, underscores, equals signs or asterisks (at least <paramref name="minLength"/>).</summary>
     public static bool IsRule(ReadOnlySpan<char> line, int minLength)
     {
