@@ -197,6 +197,23 @@ public sealed class ReplyExtractorTests
     [InlineData("-----Oryginalna wiadomość-----")]
     [InlineData("-----Исходное сообщение-----")]
     [InlineData("---------- Forwarded message ---------")]
+    [InlineData("-------- Original Message --------")] // en Thunderbird
+    [InlineData("*-------- Original Message --------*")] // decorated
+    [InlineData("_____ Original Message _____")]
+    [InlineData("-------- Oprindelig meddelelse --------")] // da
+    [InlineData("-------- Opprinnelig melding --------")] // nb
+    [InlineData("-------- Alkuperäinen viesti --------")] // fi
+    [InlineData("-------- Původní zpráva --------")] // cs
+    [InlineData("-------- Pôvodná správa --------")] // sk
+    [InlineData("-------- Orijinal mesaj --------")] // tr
+    [InlineData("-------- Eredeti üzenet --------")] // hu
+    [InlineData("-------- Mesaj original --------")] // ro
+    [InlineData("-------- Αρχικό μήνυμα --------")] // el
+    [InlineData("-------- Початкове повідомлення --------")] // uk
+    [InlineData("-------- 原始邮件 --------")] // zh-Hans
+    [InlineData("-------- 原始郵件 --------")] // zh-Hant
+    [InlineData("-------- 元のメッセージ --------")] // ja
+    [InlineData("-------- 원본 메시지 --------")] // ko
     public void Extract_OriginalMessageSeparator_SplitsThere(string separator)
     {
         var parts = Extract($"See below.\n\n{separator}\nFrom: john@example.com\n\n{Original}");

@@ -133,12 +133,14 @@ internal static class ReplyVocabulary
         if (line.Length is < 10 or > MaxShortLineLength)
             return false;
 
-        // "-----Original Message-----", "----- Original Message -----", "Begin forwarded message:".
+        // "-----Original Message-----", "----- Original Message -----", "Begin forwarded message:"; also decorated
+        // ("*-------- Original Message --------*") or drawn with underscores ("_____ Original Message _____").
         if (line.StartsWith("Begin forwarded message", StringComparison.OrdinalIgnoreCase))
             return true;
-        if (line[0] != '-' || line[^1] != '-')
+        line = line.Trim('*').Trim();
+        if (line.Length < 3 || line[0] is not ('-' or '_') || line[^1] is not ('-' or '_'))
             return false;
-        var inner = line.Trim('-').Trim();
+        var inner = line.Trim("-_").Trim();
         return inner.Length > 0 && SeparatorPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(inner);
     }
 
@@ -158,7 +160,7 @@ internal static class ReplyVocabulary
             return true;
         if (!IsOriginalMessageSeparator(line))
             return false;
-        return ForwardPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(line.Trim('-').Trim());
+        return ForwardPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(line.Trim('*').Trim().Trim("-_").Trim());
     }
 
     /// <summary>Whether <paramref name="line"/> is a rule: only dashes, underscores, equals signs or asterisks (at least <paramref name="minLength"/>).</summary>
