@@ -57,6 +57,32 @@ public sealed class ReplyCorpusTests
 
     internal static readonly string[] PortCorpora = ["email-reply-parser-csharp", "email-reply-parser-php"];
 
+    private static readonly JsonElement TalonQuotations = Load(Path.Combine(Root, "talon-quotations", "expected.json")).GetProperty("cases");
+
+    public static TheoryData<int> TalonQuotationCases => new(Enumerable.Range(0, TalonQuotations.GetArrayLength()));
+
+    /// <summary>
+    /// talon's own plain-text quotation tests (held out: never used for tuning). talon returns the reply without the
+    /// quote and with the signature, so the comparison is VisibleText then Signature, without white space.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TalonQuotationCases))]
+    public void Extract_TalonQuotationCase_TextWithoutQuoteMatches(int index)
+    {
+        var spec = TalonQuotations[index];
+        var expected = WithoutWhiteSpace(spec.GetProperty("expected").GetString()!);
+        var knownFailure = spec.TryGetProperty("known_failure", out var known) ? known.GetString() : null;
+
+        var parts = ReplyExtractor.Extract(spec.GetProperty("input").GetString()!, null);
+
+        Assert.NotNull(parts);
+        var actual = WithoutWhiteSpace(WithoutQuote(parts));
+        if (knownFailure is not null)
+            Assert.False(expected == actual, $"talon #{index} passes now: remove its known_failure ({knownFailure}).");
+        else
+            Assert.True(expected == actual, $"talon #{index} {spec.GetProperty("name").GetString()}: got\n{WithoutQuote(parts)}");
+    }
+
     [Theory]
     [MemberData(nameof(ParserExactCases))]
     public void Extract_EmailReplyParserExactCase_VisibleTextMatches(string name)

@@ -76,6 +76,33 @@ public sealed class ReplyExtractorTests
     }
 
     [Fact]
+    public void Extract_AttributionOverThreeLinesWithAHexAddress_StartsAtItsFirstLine()
+    {
+        // "416ffd...@..." starts with digits but is no date: the attribution starts at "On".
+        var parts = Extract("Test reply\n\nOn Nov 30, 2011, at 12:47 PM, Somebody <\n416ffd3258d4d2fa4c85cfa4c44e1721d66e3e8f4@somebody.example.com>\nwrote:\n\nTest message\n");
+
+        Assert.Equal("Test reply", parts.VisibleText);
+        Assert.StartsWith("On Nov 30, 2011", parts.QuotedText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extract_DateAndAddressWithoutColonRightAboveAQuote_IsTheAttribution()
+    {
+        var parts = Extract("Replying ok\n2011/4/7 Nathan Nova <support@example.com>\n\n>  Cool beans\n");
+
+        Assert.Equal("Replying ok", parts.VisibleText);
+        Assert.StartsWith("2011/4/7", parts.QuotedText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extract_AttributionEndingInSent_IsAnAttribution()
+    {
+        var parts = Extract("Test reply\n\nOn 11-Apr-2011, at 6:54 PM, Roman <roman@example.com> sent:\n\n> Test\n");
+
+        Assert.Equal("Test reply", parts.VisibleText);
+    }
+
+    [Fact]
     public void Extract_DateAndAddressWithoutTimeAboveUnmarkedText_IsNotAnAttribution()
     {
         // Without a clock time, a date and an address ending in a colon count only right above a quote.

@@ -319,8 +319,17 @@ internal sealed class ReplySplitter
         start = last;
         kind = AttributionKind.None;
         var line = text.Line(last).TrimEnd();
-        if (line.IsEmpty || !ReplyVocabulary.IsColon(line[^1]) || text.Hint(last) != LineHint.None || IsQuoted(last))
+        if (line.IsEmpty || text.Hint(last) != LineHint.None || IsQuoted(last))
             return false;
+        if (!ReplyVocabulary.IsColon(line[^1]))
+        {
+            // "2011/4/7 Name <a@example.com>" without its colon: a date and an address, taken only right above a quote.
+            if (line[^1] != '>' || !line.Contains('@') || !char.IsAsciiDigit(line.TrimStart()[0]) || !ReplyVocabulary.StartsLikeAttribution(line)
+                || line.Length > ReplyVocabulary.MaxHeaderLength)
+                return false;
+            kind = AttributionKind.Verbless;
+            return true;
+        }
 
         var top = last;
         var length = line.Length;

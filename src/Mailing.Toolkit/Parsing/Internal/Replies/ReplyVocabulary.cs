@@ -20,7 +20,7 @@ internal static class ReplyVocabulary
     // CJK verbs ("写道", "のメッセージ", "작성") may follow a name without a space.
     private static readonly string[] EndVerbs =
     [
-        "wrote", "writes", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "escribio",
+        "wrote", "writes", "sent", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "escribio",
         "ha escrit", "va escriure", "ha scritto", "schreef", "escreveu", "skrev", "написал(а)", "написала", "написал",
         "пишет", "написав", "написала", "пише", "kirjoitti", "napsal(a)", "napsala", "napsal", "napísal(a)", "napísala",
         "napísal", "yazdı", "írta", "a scris", "έγραψε", "写道", "寫道", "のメッセージ", "さんは書きました", "は書きました",
@@ -198,7 +198,7 @@ internal static class ReplyVocabulary
         if (line.IsEmpty)
             return false;
         if (char.IsAsciiDigit(line[0]))
-            return true;
+            return StartsWithDate(line);
         var space = line.IndexOfAny(' ', '\t');
         if (space <= 0)
             return false;
@@ -206,6 +206,16 @@ internal static class ReplyVocabulary
         if (word.SequenceEqual("W"))
             return line[(space + 1)..].StartsWith("dniu", StringComparison.Ordinal);
         return Openers.GetAlternateLookup<ReadOnlySpan<char>>().Contains(word);
+    }
+
+    // A date's first number: one to four digits, then a separator or a CJK date mark ("12.03.2018", "2011/4/7",
+    // "30 Nov", "2016年"); a hexadecimal token such as "416ffd...@example.com" is not one.
+    private static bool StartsWithDate(ReadOnlySpan<char> line)
+    {
+        var digits = 0;
+        while (digits < line.Length && char.IsAsciiDigit(line[digits]))
+            digits++;
+        return digits <= 4 && (digits == line.Length || line[digits] is '.' or '/' or '-' or ',' or ' ' or '年' or '년');
     }
 
     /// <summary>
