@@ -16,7 +16,28 @@ public sealed class ClassificationCorpusTests(ITestOutputHelper output)
     private static readonly string BounceFolder = Path.Combine(AppContext.BaseDirectory, "TestData", "bounces");
     private static readonly string AutoReplyFolder = Path.Combine(AppContext.BaseDirectory, "TestData", "autoreply");
 
-    private static readonly Lazy<CorpusRun> Run = new(Measure);
+    // sisimai bounces never used for tuning: other files of the same MTA families (see its README.md).
+    private static readonly string HeldOutFolder = Path.Combine(AppContext.BaseDirectory, "TestData", "bounces-heldout");
+
+    private static readonly Lazy<CorpusRun> Run = new(() => Measure(BounceFolder));
+
+    private static readonly Lazy<CorpusRun> HeldOut = new(() => Measure(HeldOutFolder));
+
+    // The held-out figures recorded in docs/parsing.md, as floors.
+    private static readonly (double Status, double Reason, double Hard) HeldOutFloor = (0.98, 0.72, 0.90);
+
+    [Fact]
+    public void Classify_HeldOutBounces_ReportedAndAboveTheirRecordedFloor()
+    {
+        var run = HeldOut.Value;
+        Report(run);
+        // The floors are the figures recorded in docs/parsing.md: a change that loses ground on mail it was not
+        // tuned on fails here, whatever it gains on the tuning set.
+        Assert.Empty(run.TakenForAutoReply);
+        Assert.True(run.StatusRate >= HeldOutFloor.Status, $"status matched {run.StatusRate:P1}");
+        Assert.True(run.ReasonRate >= HeldOutFloor.Reason, $"reason matched {run.ReasonRate:P1}");
+        Assert.True(run.HardRate >= HeldOutFloor.Hard, $"IsHard matched {run.HardRate:P1}");
+    }
 
     [Fact]
     public void Classify_EveryCorpusBounce_IsBounceSuccessOrFeedbackReport()
@@ -99,16 +120,16 @@ public sealed class ClassificationCorpusTests(ITestOutputHelper output)
         return new MailClassification(mail.AutoReply!, mail.Bounce, mail.FeedbackReport);
     }
 
-    private static CorpusRun Measure()
+    private static CorpusRun Measure(string folder)
     {
-        var expected = File.ReadLines(Path.Combine(BounceFolder, "expected.jsonl"))
+        var expected = File.ReadLines(Path.Combine(folder, "expected.jsonl"))
             .Where(line => line.Length > 0)
             .Select(line => JsonSerializer.Deserialize<ExpectedRow>(line)!)
             .GroupBy(row => row.File)
             .ToDictionary(group => group.Key, group => group.ToList());
 
         var run = new CorpusRun();
-        foreach (var path in Directory.GetFiles(BounceFolder, "*.eml").Order(StringComparer.Ordinal))
+        foreach (var path in Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
             var result = Classify(path);
@@ -154,8 +175,9 @@ public sealed class ClassificationCorpusTests(ITestOutputHelper output)
         return run;
     }
 
-    // sisimai writes x.0.9xx when the message had no status and it derived one from the reason.
-    private static bool IsPlaceholder(string status) => status.Split('.') is [_, "0", var detail] && detail.Length == 3 && detail[0] == '9';
+    // sisimai writes x.0.9xx (and, in its newer tests, x.9.xxx) when the message had no status and it derived one from the reason.
+    private static bool IsPlaceholder(string status) =>
+        status.Split('.') is [_, "0", var detail] && detail.Length == 3 && detail[0] == '9' || status.Split('.') is [_, "9", _];
 
     private static string? Shorten(string? text) => text is { Length: > 160 } ? text[..160] : text;
 

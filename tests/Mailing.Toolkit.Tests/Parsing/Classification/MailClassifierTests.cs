@@ -295,6 +295,12 @@ public sealed class MailClassifierTests
     [InlineData("Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed limit", "5.3.4", "mesgtoobig")]
     [InlineData("Diagnostic-Code: smtp; 550 5.2.0 Unknown user (after end of DATA)", "5.2.0", "filtered")]
     [InlineData("Diagnostic-Code: X-Unix; 75", "5.3.0", "mailererror")]
+    [InlineData("Diagnostic-Code: smtp; 554 5.6.0 This message has been scored as spam with a probability of 99%", "5.6.0", "spamdetected")]
+    [InlineData("Diagnostic-Code: smtp; 550 5.7.1 Message content rejected, UBE, id=00000-00-000", "5.7.1", "spamdetected")]
+    [InlineData("Diagnostic-Code: smtp; 452 4.3.2 Connection rate limit exceeded.", "4.3.2", "toomanyconn")]
+    [InlineData("Diagnostic-Code: smtp; 550 5.3.2 This domain does not accept mail", "5.3.2", "notaccept")]
+    [InlineData("Diagnostic-Code: smtp; SMTP error from remote mail server after MAIL FROM:<s@example.net> SIZE=1024: 550 Sender domain not found", "5.0.0", "rejected")]
+    [InlineData("Diagnostic-Code: smtp; SMTP error from remote mail server after MAIL FROM:<s@example.net>: 550 Please use the smtp server of your ISP", "5.0.0", "blocked")]
     public void Classify_DiagnosticText_NamesTheReason(string diagnostic, string status, string reason)
     {
         var raw = Dsn.Replace(
@@ -305,6 +311,23 @@ public sealed class MailClassifierTests
         var first = Assert.IsType<BounceInfo>(Classify(raw).Bounce).Recipients[0];
 
         Assert.Equal(reason, first.Reason);
+    }
+
+    [Fact]
+    public void Classify_EximDelayWarning_IsABounceNotAnAutomaticReply()
+    {
+        var raw = "Return-path: <>\nAuto-Submitted: auto-replied\nFrom: Mail Delivery System <mailer-daemon@mx.example.com>\n"
+            + "To: sender@example.com\nSubject: Warning: message 1abc-00 delayed 24 hours\nMessage-Id: <1abc@mx.example.com>\n\n"
+            + "This message was created automatically by mail delivery software.\nA message that you sent has not yet been delivered to one or more of its\n"
+            + "recipients after more than 24 hours on the queue on mx.example.com.\n\nThe address to which the message has not yet been delivered is:\n\n"
+            + "  someone@example.org\n    host mx.example.org [192.0.2.2]\n    Delay reason: SMTP error from remote mail server after RCPT TO:<someone@example.org>:\n"
+            + "    451 Temporary local problem - please try later\n\nNo action is required on your part. Delivery attempts will continue for\nsome time.\n";
+
+        var result = Classify(raw);
+
+        var bounce = Assert.IsType<BounceInfo>(result.Bounce);
+        Assert.False(result.AutoReply.IsAutoReply);
+        Assert.Equal("someone@example.org", Assert.Single(bounce.Recipients).Address);
     }
 
     [Theory]

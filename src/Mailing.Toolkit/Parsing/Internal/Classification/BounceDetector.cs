@@ -23,7 +23,7 @@ internal static class BounceDetector
         "delivery failure", "delivery failed", "delivery has failed", "failure notice", "mail delivery", "delivery notification",
         "returned to sender", "delayed mail", "delivery status", "mail failure", "mail system error", "message delivery",
         "could not be delivered", "not be delivered", "delivery problem", "postmaster notify", "warning: could not send",
-        "error sending", "mail failed", "non-delivery", "nondelivery",
+        "error sending", "mail failed", "non-delivery", "nondelivery", "delayed 24 hours", "delayed 48 hours", "message delayed",
         // German, Italian, French, Spanish, Dutch, Polish, Portuguese, Swedish, Russian.
         "unzustellbar", "nicht zustellbar", "non recapitabile", "non remis", "impossible de remettre", "no se puede entregar",
         "no entregado", "onbestelbaar", "niedostarczalne", "niedostarczona", "não entregue", "kan inte levereras", "olevererbart",
@@ -42,6 +42,8 @@ internal static class BounceDetector
         "message delivery has failed", "delivery has been delayed", "your message did not reach", "failed permanently",
         "has not been delivered", "rejected your message", "delivery failure", "unable to be delivered", "remote host said",
         "the following addresses had permanent fatal errors", "error in processing", "returned mail",
+        // Exim's delay warning: "A message that you sent has not yet been delivered to one or more of its recipients".
+        "has not yet been delivered",
     ];
 
     private static readonly string[] DelayWording =

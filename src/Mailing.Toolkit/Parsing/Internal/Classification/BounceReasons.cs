@@ -37,7 +37,8 @@ internal static class BounceReasons
         ("policyviolation", ["content presents a potential security issue", "violates our policy", "policy violation",
             "not accepting attachments", "policy reasons", "policy reason", "attachment is not allowed", "prohibited attachment"]),
         ("spamdetected", ["spam classification", "classified as spam", "detected as spam", "considered spam", "looks like spam",
-            "spam detected", "spam message", "message is spam", "spam score", "likely spam", "spam content"]),
+            "spam detected", "spam message", "message is spam", "spam score", "likely spam", "spam content", "scored as spam",
+            "ube,", "ube.", "ube)", "unsolicited bulk"]),
         ("authfailure", ["dmarc", "spf check", "spf fail", "sender policy framework", "dkim", "not pass authentication",
             "failed authentication checks", "sender authentication", "authentication checks", "unauthenticated email",
             "spf record", "spf validation"]),
@@ -130,13 +131,18 @@ internal static class BounceReasons
         Evidence? first = null;
         var rcptStage = false;
         var connectionStage = false;
+        var senderStage = false;
         foreach (var text in texts)
         {
             first ??= text.Specific is null ? null : text;
             rcptStage |= text.RcptStage;
             connectionStage |= text.ConnectionStage;
+            senderStage |= text.SenderStage;
         }
 
+        // Spam or a virus named in the text outranks a code of the content or security class (5.6.x, 5.7.x).
+        if (first?.Specific is "spamdetected" or "virusdetected" && status is { Length: > 2 } && status[2] is '6' or '7')
+            return first.Specific;
         if (FromStatus(status, specificOnly: true) is { } byStatus)
         {
             // "User unknown" said in answer to RCPT TO means the address does not exist, whatever the code says.
@@ -144,6 +150,10 @@ internal static class BounceReasons
         }
         if (connectionStage)
             return "blocked";
+        // Refused in answer to MAIL FROM, before any recipient: the sender was rejected, whatever the words
+        // ("domain not found" is the sender's domain), unless they name a cause of their own.
+        if (senderStage && !rcptStage && first?.Specific is null or "hostunknown" or "userunknown" or "filtered")
+            return "rejected";
         if (first is not null)
             return first.Specific == "userunknown" && first.DomainMissing ? "hostunknown" : Refine(first.Specific!, status, first.DataStage, filteringGateway);
         if (string.Equals(action, "delayed", StringComparison.OrdinalIgnoreCase))
@@ -159,6 +169,8 @@ internal static class BounceReasons
     }
 
     private static readonly string[] RcptStages = ["in reply to rcpt to", "after rcpt to"];
+
+    private static readonly string[] SenderStages = ["in reply to mail from", "after mail from"];
 
     // Where the SMTP transcript shows the refusal came in answer to the message data.
     private static readonly string[] DataStages = ["after end of data", "after data", "end of data command", "in reply to data", "smtp command data"];
@@ -184,7 +196,7 @@ internal static class BounceReasons
         private readonly string text;
         private readonly Lazy<string?> specific;
         private readonly Lazy<string?> generic;
-        private readonly Lazy<(bool Rcpt, bool Connection, bool Data, bool DomainMissing)> stages;
+        private readonly Lazy<(bool Rcpt, bool Connection, bool Data, bool DomainMissing, bool Sender)> stages;
 
         public Evidence(string? raw)
         {
@@ -192,7 +204,8 @@ internal static class BounceReasons
             specific = new(() => Find(SpecificPhrases, text), LazyThreadSafetyMode.None);
             generic = new(() => Find(GenericPhrases, text), LazyThreadSafetyMode.None);
             stages = new(
-                () => (ContainsAny(text, RcptStages), ContainsAny(text, ConnectionStages), ContainsAny(text, DataStages), NamesMissingDomain(text)),
+                () => (ContainsAny(text, RcptStages), ContainsAny(text, ConnectionStages), ContainsAny(text, DataStages), NamesMissingDomain(text),
+                    ContainsAny(text, SenderStages)),
                 LazyThreadSafetyMode.None);
         }
 
@@ -205,6 +218,9 @@ internal static class BounceReasons
         public bool ConnectionStage => stages.Value.Connection;
 
         public bool DataStage => stages.Value.Data;
+
+        /// <summary>Whether the refusal came in answer to MAIL FROM.</summary>
+        public bool SenderStage => stages.Value.Sender;
 
         /// <summary>Whether what "does not exist" is a domain ("example.com does not exist"), not a mailbox.</summary>
         public bool DomainMissing => stages.Value.DomainMissing;
@@ -253,7 +269,10 @@ internal static class BounceReasons
         foreach (var range in span.SplitAny(' ', '\t', '\r', '\n'))
         {
             var word = span[range];
-            if (word.IsEmpty || IsCodeWord(word) || word.Contains('@'))
+            // An address is dropped, but not the command it is glued to: "FROM:<a@example.com>" keeps "FROM:".
+            if (word.Contains('@'))
+                word = word.IndexOf('<') is > 0 and var lt ? word[..lt] : [];
+            if (word.IsEmpty || IsCodeWord(word))
                 continue;
             if (builder.Length > 0)
                 builder.Append(' ');
@@ -305,7 +324,8 @@ internal static class BounceReasons
             "2.2" => "mailboxfull",
             "2.3" => "exceedlimit",
             "3.1" => "systemfull",
-            "3.2" => "notaccept",
+            // Permanent: the host accepts no mail (RFC 7505's null MX); temporary, it is busy, and the text says why.
+            "3.2" when status[0] == '5' => "notaccept",
             "3.4" => "mesgtoobig",
             "4.4" => "hostunknown",
             "4.7" => "expired",
@@ -328,7 +348,7 @@ internal static class BounceReasons
             "7.9" => "securityerror",
             "2.0" => "filtered",
             "2.4" => "systemerror",
-            "3.0" or "3.3" or "3.5" => "systemerror",
+            "3.0" or "3.2" or "3.3" or "3.5" => "systemerror",
             "4.0" or "4.1" or "4.2" or "4.3" or "4.5" or "4.6" => "networkerror",
             "5.0" or "5.1" or "5.2" or "5.4" or "5.5" => "syntaxerror",
             "7.0" or "7.1" or "7.2" or "7.3" => "rejected",
