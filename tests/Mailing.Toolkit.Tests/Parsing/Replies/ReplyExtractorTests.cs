@@ -94,6 +94,26 @@ public sealed class ReplyExtractorTests
         Assert.StartsWith("2011/4/7", parts.QuotedText, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Thanks! On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi", "Thanks!")]
+    [InlineData("Thanks!--- On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi", "Thanks!")]
+    [InlineData("Sure.\nbla - bla--- On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi", "Sure.\nbla - bla")]
+    public void Extract_AttributionOnTheReplysLastLine_IsSplitOff(string body, string visible)
+    {
+        var parts = Extract(body);
+
+        Assert.Equal(visible, parts.VisibleText);
+        Assert.StartsWith("On Wed", parts.QuotedText!.TrimStart('-', ' '), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extract_QuotedAttributionInsideAQuote_StaysOneQuotedLine()
+    {
+        var parts = Extract("Hello\n\nOn Tue, Apr 3, 2012 at 4:55 PM, xxx wrote:\n\n> Hello\n> On Apr 3, 2012, at 4:19 PM, bob wrote:\n> > Hi");
+
+        Assert.Contains("> On Apr 3, 2012, at 4:19 PM, bob wrote:", parts.QuotedText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Extract_AttributionEndingInSent_IsAnAttribution()
     {

@@ -36,12 +36,49 @@ internal sealed class ReplyText
 
     public string Text => text ??= builder.ToString();
 
-    /// <summary>Plain text: every line break form becomes <c>\n</c>; no hints.</summary>
+    /// <summary>
+    /// Plain text: every line break form becomes <c>\n</c>; no hints. An attribution that shares its line with the
+    /// reply ("Thanks! On Mon, Mar 12, 2018 at 10:00 AM John &lt;john@example.com&gt; wrote:") gets a line of its own.
+    /// </summary>
     public static ReplyText FromPlain(ReadOnlySpan<char> plain)
     {
         var result = new ReplyText(plain.Length);
-        result.Append(plain, LineHint.None);
+        result.Append(SplitGluedAttributions(plain), LineHint.None);
         return result;
+    }
+
+    // Lines that end in "wrote:" and hold " On " (or "--- On ") after some text: the line is broken before "On" when
+    // what follows is an attribution with a date, a time or an address. One pass; a copy only when a line is broken.
+    private static ReadOnlySpan<char> SplitGluedAttributions(ReadOnlySpan<char> plain)
+    {
+        StringBuilder? copy = null;
+        var copied = 0;
+        var offset = 0;
+        foreach (var range in plain.Split('\n'))
+        {
+            var line = plain[range].TrimEnd("\r \t");
+            var start = offset;
+            offset += plain[range].Length + 1;
+            if (line.Length is < 12 or > ReplyVocabulary.MaxHeaderLength || !line.EndsWith("wrote:", StringComparison.OrdinalIgnoreCase))
+                continue;
+            var on = line.LastIndexOf("On ", StringComparison.Ordinal);
+            if (on <= 0 || line[on - 1] is not (' ' or '-') || line.TrimStart().StartsWith('>')
+                || ReplyVocabulary.ClassifyAttribution(line[on..]) != AttributionKind.WithVerb)
+                continue;
+            // The dashes some clients put before "On" ("reply--- On ...") go with the attribution.
+            var split = on;
+            while (split > 0 && line[split - 1] is '-' or ' ')
+                split--;
+            if (line[..split].IsWhiteSpace())
+                continue;
+            copy ??= new StringBuilder(plain.Length + 16);
+            copy.Append(plain[copied..(start + split)]).Append('\n');
+            copied = start + split;
+        }
+        if (copy is null)
+            return plain;
+        copy.Append(plain[copied..]);
+        return copy.ToString();
     }
 
     /// <summary>An empty text that <see cref="Append"/> fills block by block.</summary>
