@@ -301,6 +301,9 @@ public sealed class MailClassifierTests
     [InlineData("Diagnostic-Code: smtp; 550 5.3.2 This domain does not accept mail", "5.3.2", "notaccept")]
     [InlineData("Diagnostic-Code: smtp; SMTP error from remote mail server after MAIL FROM:<s@example.net> SIZE=1024: 550 Sender domain not found", "5.0.0", "rejected")]
     [InlineData("Diagnostic-Code: smtp; SMTP error from remote mail server after MAIL FROM:<s@example.net>: 550 Please use the smtp server of your ISP", "5.0.0", "blocked")]
+    [InlineData("Diagnostic-Code: smtp; 553 http://www.spamhaus.org/query/bl?ip=192.0.2.222", "5.1.3", "blocked")]
+    [InlineData("Diagnostic-Code: smtp; 550 Client host blocked for spamming issues", "4.0.0", "blocked")]
+    [InlineData("Diagnostic-Code: smtp; 550 5.5.0 The recipient account is blocked.", "5.5.0", "suspend")]
     public void Classify_DiagnosticText_NamesTheReason(string diagnostic, string status, string reason)
     {
         var raw = Dsn.Replace(

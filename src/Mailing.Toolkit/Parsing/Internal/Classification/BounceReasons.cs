@@ -57,11 +57,12 @@ internal static class BounceReasons
         ("blocked", ["blacklist", "black list", "blocklist", "block list", "spamhaus", "spamcop", "sorbs", "dnsbl", "rbl ", "rbl:",
             "is listed", "listed at", "listed on", "client host rejected", "my name was rejected", "your ip", "ip address is",
             "blocked ip", "banned", "open relay", "dynamic ip", "dial-up", "dialup", "not allowed to send mail", "poor reputation",
-            "refused to talk", "smtp server of your isp", "blocked using"]),
+            "refused to talk", "smtp server of your isp", "blocked using", "client host blocked", "host blocked for", "ip source",
+            "source ip"]),
         ("spamdetected", ["spam", "junk mail", "bulk mail", "bulk email", "unsolicited", "classified as junk"]),
         ("suspend", ["mailbox disabled", "account disabled", "account has been disabled", "is disabled", "suspended", "inactive",
             "deactivated", "not active", "account expired", "temporarily disabled", "is locked", "temporary locked",
-            "temporarily locked", "account locked", "frozen", "disabled"]),
+            "temporarily locked", "account locked", "frozen", "disabled", "account is blocked", "account has been blocked"]),
         ("rejected", ["sender address rejected", "sender rejected", "sender verify", "sender domain", "domain of sender",
             "envelope sender", "not permitted to post", "permission to post", "投稿する権限",
             // Google Groups refusing a post (non-member, closed or missing group), in whatever language.
@@ -140,9 +141,12 @@ internal static class BounceReasons
             senderStage |= text.SenderStage;
         }
 
-        // Spam or a virus named in the text outranks a code of the content or security class (5.6.x, 5.7.x).
+        // Spam or a virus named in the text outranks a code of the content or security class (5.6.x, 5.7.x); a
+        // blocklist named in the text outranks any code (GoDaddy answers "553 5.1.3" with a Spamhaus link).
         if (first?.Specific is "spamdetected" or "virusdetected" && status is { Length: > 2 } && status[2] is '6' or '7')
             return first.Specific;
+        if (first?.Specific == "blocked" && first.NamesBlocklist)
+            return "blocked";
         if (FromStatus(status, specificOnly: true) is { } byStatus)
         {
             // "User unknown" said in answer to RCPT TO means the address does not exist, whatever the code says.
@@ -171,6 +175,9 @@ internal static class BounceReasons
     private static readonly string[] RcptStages = ["in reply to rcpt to", "after rcpt to"];
 
     private static readonly string[] SenderStages = ["in reply to mail from", "after mail from"];
+
+    private static readonly string[] Blocklists =
+        ["spamhaus", "spamcop", "sorbs", "dnsbl", "blocklist", "block list", "blacklist", "black list", "rbl ", "rbl:", "barracudacentral"];
 
     // Where the SMTP transcript shows the refusal came in answer to the message data.
     private static readonly string[] DataStages = ["after end of data", "after data", "end of data command", "in reply to data", "smtp command data"];
@@ -218,6 +225,9 @@ internal static class BounceReasons
         public bool ConnectionStage => stages.Value.Connection;
 
         public bool DataStage => stages.Value.Data;
+
+        /// <summary>Whether the text names a DNS blocklist (Spamhaus, SpamCop, SORBS, "blocklist", "RBL").</summary>
+        public bool NamesBlocklist => ContainsAny(text, Blocklists);
 
         /// <summary>Whether the refusal came in answer to MAIL FROM.</summary>
         public bool SenderStage => stages.Value.Sender;
