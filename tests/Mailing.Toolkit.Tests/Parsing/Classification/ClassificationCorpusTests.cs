@@ -24,7 +24,7 @@ public sealed class ClassificationCorpusTests(ITestOutputHelper output)
     private static readonly Lazy<CorpusRun> HeldOut = new(() => Measure(HeldOutFolder));
 
     // The held-out figures recorded in docs/parsing.md, as floors.
-    private static readonly (double Status, double Reason, double Hard) HeldOutFloor = (0.98, 0.70, 0.89);
+    private static readonly (double Status, double Reason, double Hard) HeldOutFloor = (0.98, 0.74, 0.89);
 
     [Fact]
     public void Classify_HeldOutBounces_ReportedAndAboveTheirRecordedFloor()

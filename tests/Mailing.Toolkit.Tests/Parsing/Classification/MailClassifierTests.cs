@@ -304,6 +304,7 @@ public sealed class MailClassifierTests
     [InlineData("Diagnostic-Code: smtp; 553 http://www.spamhaus.org/query/bl?ip=192.0.2.222", "5.1.3", "blocked")]
     [InlineData("Diagnostic-Code: smtp; 550 Client host blocked for spamming issues", "4.0.0", "blocked")]
     [InlineData("Diagnostic-Code: smtp; 550 5.5.0 The recipient account is blocked.", "5.5.0", "suspend")]
+    [InlineData("Diagnostic-Code: smtp; 450 4.7.1 Access denied. IP name lookup failed [192.0.2.222]", "4.7.1", "requireptr")]
     public void Classify_DiagnosticText_NamesTheReason(string diagnostic, string status, string reason)
     {
         var raw = Dsn.Replace(
