@@ -57,6 +57,41 @@ public sealed class ReplyCorpusTests
 
     internal static readonly string[] PortCorpora = ["email-reply-parser-csharp", "email-reply-parser-php"];
 
+    private static readonly JsonElement TalonHtmlQuotations = Load(Path.Combine(Root, "talon-html-quotations", "expected.json")).GetProperty("cases");
+
+    public static TheoryData<int, string> TalonHtmlQuotationCases
+    {
+        get
+        {
+            var data = new TheoryData<int, string>();
+            for (var i = 0; i < TalonHtmlQuotations.GetArrayLength(); i++)
+                data.Add(i, TalonHtmlQuotations[i].GetProperty("split").GetString()!);
+            return data;
+        }
+    }
+
+    /// <summary>
+    /// talon's own HTML quotation tests: its expected HTML (the reply without the quote) rendered to text and
+    /// compared with VisibleText then Signature, without white space.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TalonHtmlQuotationCases))]
+    public void Extract_TalonHtmlQuotationCase_TextWithoutQuoteMatches(int index, string split)
+    {
+        var spec = TalonHtmlQuotations[index];
+        var expected = WithoutWhiteSpace(Mailing.Toolkit.Text.HtmlToText.Convert(spec.GetProperty("expected_html").GetString()!));
+        var knownFailure = spec.TryGetProperty("known_failure", out var known) ? known.GetString() : null;
+
+        var parts = ReplyExtractor.Extract(null, spec.GetProperty("input").GetString()!);
+
+        Assert.NotNull(parts);
+        var actual = WithoutWhiteSpace(WithoutQuote(parts));
+        if (knownFailure is not null)
+            Assert.False(expected == actual, $"talon html #{index} passes now: remove its known_failure ({knownFailure}).");
+        else
+            Assert.True(expected == actual, $"talon html #{index} ({split}) {spec.GetProperty("name").GetString()}: expected {expected}, got {actual}");
+    }
+
     private static readonly JsonElement TalonQuotations = Load(Path.Combine(Root, "talon-quotations", "expected.json")).GetProperty("cases");
 
     public static TheoryData<int> TalonQuotationCases => new(Enumerable.Range(0, TalonQuotations.GetArrayLength()));
