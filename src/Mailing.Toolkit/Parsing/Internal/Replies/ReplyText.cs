@@ -148,12 +148,20 @@ internal sealed class ReplyText
         {
             if (tidy.Length > 0)
                 tidy.Append('\n');
-            foreach (var c in slice[range])
+            var line = slice[range];
+            if (line.IndexOfAny(Invisible) < 0)
             {
-                if (c == '\u00A0')
-                    tidy.Append(' ');
-                else if (!IsInvisible(c))
-                    tidy.Append(c);
+                tidy.Append(line);
+            }
+            else
+            {
+                foreach (var c in line)
+                {
+                    if (c == '\u00A0')
+                        tidy.Append(' ');
+                    else if (!IsInvisible(c))
+                        tidy.Append(c);
+                }
             }
             var keep = tidy.Length;
             while (keep > 0 && tidy[keep - 1] is ' ' or '\t')
