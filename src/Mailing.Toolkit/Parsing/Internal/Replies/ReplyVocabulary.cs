@@ -93,6 +93,11 @@ internal static class ReplyVocabulary
         "iphone'dan gönderildi", "elküldve ", "trimis de pe ", "发自我的", "發自我的", "寄自我的", "從我的", "iphoneから送信", "내 iphone에서", "나의 iphone에서",
     ];
 
+    // The prefixes by their first letter: a line is compared with the few that can match, not with all of them.
+    private static readonly FrozenDictionary<char, string[]> MobilePrefixesByFirstLetter = MobilePrefixes
+        .GroupBy(prefix => char.ToLowerInvariant(prefix[0]))
+        .ToFrozenDictionary(group => group.Key, group => group.ToArray());
+
     // Closings that, followed by a name, start a signature: "Thanks,\nAlex".
     private static readonly FrozenSet<string> SignOffs = FrozenSet.ToFrozenSet(
     [
@@ -289,10 +294,13 @@ internal static class ReplyVocabulary
         line = line.Trim();
         if (line.Length is < 8 or > MaxShortLineLength || line.Contains(',') || CountWords(line) > 7)
             return false;
-        foreach (var prefix in MobilePrefixes)
+        if (MobilePrefixesByFirstLetter.TryGetValue(char.ToLowerInvariant(line[0]), out var candidates))
         {
-            if (line.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                return true;
+            foreach (var prefix in candidates)
+            {
+                if (line.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                    return true;
+            }
         }
         // "Von meinem iPhone gesendet"
         return line.EndsWith(" gesendet", StringComparison.OrdinalIgnoreCase) && line.StartsWith("von ", StringComparison.OrdinalIgnoreCase);
