@@ -86,6 +86,15 @@ public sealed class ReplyExtractorTests
     }
 
     [Fact]
+    public void Extract_AttributionStartingWithATimeWrappedOverTwoLines_StartsAtTheTime()
+    {
+        var parts = Extract("Sure.\n\n11:00 AM, November 17, 2021, \"John Acme\"\n<john@example.com>:\n\n> Could you send me the report?\n");
+
+        Assert.Equal("Sure.", parts.VisibleText);
+        Assert.StartsWith("11:00 AM", parts.QuotedText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Extract_DateAndAddressWithoutColonRightAboveAQuote_IsTheAttribution()
     {
         var parts = Extract("Replying ok\n2011/4/7 Nathan Nova <support@example.com>\n\n>  Cool beans\n");

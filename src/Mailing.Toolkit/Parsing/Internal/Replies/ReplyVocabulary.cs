@@ -213,14 +213,14 @@ internal static class ReplyVocabulary
         return Openers.GetAlternateLookup<ReadOnlySpan<char>>().Contains(word);
     }
 
-    // A date's first number: one to four digits, then a separator or a CJK date mark ("12.03.2018", "2011/4/7",
-    // "30 Nov", "2016年"); a hexadecimal token such as "416ffd...@example.com" is not one.
+    // A date's (or a time's) first number: one to four digits, then a separator or a CJK date mark ("12.03.2018",
+    // "2011/4/7", "30 Nov", "11:00 AM", "2016年"); a hexadecimal token such as "416ffd...@example.com" is not one.
     private static bool StartsWithDate(ReadOnlySpan<char> line)
     {
         var digits = 0;
         while (digits < line.Length && char.IsAsciiDigit(line[digits]))
             digits++;
-        return digits <= 4 && (digits == line.Length || line[digits] is '.' or '/' or '-' or ',' or ' ' or '年' or '년');
+        return digits <= 4 && (digits == line.Length || line[digits] is '.' or '/' or '-' or ',' or ':' or ' ' or '年' or '년');
     }
 
     /// <summary>
