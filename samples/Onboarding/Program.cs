@@ -65,8 +65,17 @@ async Task OnboardAsync(string address, long? quotaBytes, string? awayUntil)
     }
     catch
     {
-        // Nothing half done: an account whose filters could not be installed is removed again.
-        await accounts.DeleteAsync(address);
+        // Nothing half done: an account whose filters could not be installed is removed again. If that fails too,
+        // say so and keep the first error, which is the one that explains what went wrong.
+        try
+        {
+            await accounts.DeleteAsync(address);
+        }
+        catch (MailAccountException cleanup)
+        {
+            Console.Error.WriteLine($"Removing {address} again failed as well: {cleanup.Message}");
+        }
+
         throw;
     }
 

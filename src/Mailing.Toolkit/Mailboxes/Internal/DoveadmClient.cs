@@ -19,8 +19,8 @@ internal sealed class DoveadmClient(HttpClient http, Uri url, string apiKey, Tim
 
     /// <summary>Runs one command; returns its result (an array of rows) or throws a <see cref="MailAccountException"/> that names the command.</summary>
     public async Task<JsonArray> RunAsync(string command, JsonObject parameters, string address, CancellationToken cancellationToken, bool acceptNotFound = false) =>
-        await RunCoreAsync(command, parameters, address, acceptNotFound, acceptUnknownCommand: false, cancellationToken).ConfigureAwait(false)
-        ?? throw new InvalidOperationException("Unreachable: an unknown command is an error here.");
+        // Null only with acceptUnknownCommand: here an unknown command throws like any other error.
+        (await RunCoreAsync(command, parameters, address, acceptNotFound, acceptUnknownCommand: false, cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>
     /// Runs a command that a plugin adds to doveadm (Pigeonhole's <c>sieve*</c> commands): null when this server does

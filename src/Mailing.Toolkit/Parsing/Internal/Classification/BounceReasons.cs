@@ -17,6 +17,10 @@ internal static class BounceReasons
     public const string Expired = "expired";
     public const string MailerError = "mailererror";
 
+    // DNS blocklists and the words for them: a refusal that names one is "blocked" whatever the status code says.
+    private static readonly string[] Blocklists =
+        ["spamhaus", "spamcop", "sorbs", "dnsbl", "blocklist", "block list", "blacklist", "black list", "rbl ", "rbl:", "barracudacentral"];
+
     // Phrases that name one cause, most specific first: "not listed in Domino Directory" is an unknown user,
     // "listed in Spamhaus" a blocked sender, so "listed" alone is in neither.
     private static readonly (string Reason, string[] Phrases)[] SpecificPhrases =
@@ -55,7 +59,7 @@ internal static class BounceReasons
         ("toomanyconn", ["too many connections", "too many concurrent", "connection limit", "too many smtp sessions",
             "too many simultaneous", "connection rate", "throttl", "sending rate", "rate limit", "too many messages",
             "frequency limited", "too many recipients"]),
-        ("blocked", ["blacklist", "black list", "blocklist", "block list", "spamhaus", "spamcop", "sorbs", "dnsbl", "rbl ", "rbl:",
+        ("blocked", [.. Blocklists,
             "is listed", "listed at", "listed on", "client host rejected", "my name was rejected", "your ip", "ip address is",
             "blocked ip", "banned", "open relay", "dynamic ip", "dial-up", "dialup", "not allowed to send mail", "poor reputation",
             "refused to talk", "smtp server of your isp", "blocked using", "client host blocked", "host blocked for", "ip source",
@@ -177,8 +181,6 @@ internal static class BounceReasons
 
     private static readonly string[] SenderStages = ["in reply to mail from", "after mail from"];
 
-    private static readonly string[] Blocklists =
-        ["spamhaus", "spamcop", "sorbs", "dnsbl", "blocklist", "block list", "blacklist", "black list", "rbl ", "rbl:", "barracudacentral"];
 
     // Where the SMTP transcript shows the refusal came in answer to the message data.
     private static readonly string[] DataStages = ["after end of data", "after data", "end of data command", "in reply to data", "smtp command data"];

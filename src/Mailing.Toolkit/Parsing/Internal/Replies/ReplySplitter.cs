@@ -90,6 +90,9 @@ internal sealed class ReplySplitter
 
     private bool IsQuoted(int line) => quoted[line];
 
+    // A quoted line, or an attribution an HTML container marked as one (the two travel together).
+    private bool IsQuoteLine(int line) => quoted[line] || text.Hint(line) == LineHint.Header;
+
     /// <summary>Splits <paramref name="text"/> into its reply parts.</summary>
     public static ReplyParts Split(ReplyText text)
     {
@@ -108,7 +111,7 @@ internal sealed class ReplySplitter
             var line = quoted.AsSpan()[range];
             if (line.IsWhiteSpace())
                 continue;
-            if (ReplyVocabulary.IsForwardSeparator(line.TrimStart('>').TrimStart('*').TrimEnd('*')))
+            if (ReplyVocabulary.IsForwardSeparator(line.TrimStart('>')))
                 return true;
             if (++lines == 2)
                 return false;
@@ -131,7 +134,7 @@ internal sealed class ReplySplitter
             var last = SkipBlankUp(end);
             if (last == 0)
                 break;
-            if (IsQuoted(last - 1) || text.Hint(last - 1) == LineHint.Header)
+            if (IsQuoteLine(last - 1))
             {
                 var start = QuoteBlockStart(last);
                 pieces.Add((start, true));
@@ -195,14 +198,14 @@ internal sealed class ReplySplitter
         var answerStart = 0;
         for (var i = 0; i < end; i++)
         {
-            if (!IsQuoted(i) && text.Hint(i) != LineHint.Header)
+            if (!IsQuoteLine(i))
                 continue;
             var quoteStart = i;
             var above = SkipBlankUp(i);
             if (above > answerStart && TryAttributionEndingAt(above - 1, out var attribution, out _) && attribution >= answerStart)
                 quoteStart = attribution;
             var quoteEnd = i;
-            while (quoteEnd < end && (IsQuoted(quoteEnd) || IsBlank(quoteEnd) || text.Hint(quoteEnd) == LineHint.Header))
+            while (quoteEnd < end && (IsQuoteLine(quoteEnd) || IsBlank(quoteEnd)))
                 quoteEnd++;
             // One '>' line set tight between lines of text (">>> DATA" in an SMTP transcript) is text, not a quote.
             if (quoteStart == i && quoteEnd == i + 1 && i > 0 && !IsBlank(i - 1) && quoteEnd < end && text.Hint(i) == LineHint.None)
@@ -305,7 +308,7 @@ internal sealed class ReplySplitter
         for (var i = line + 1; i < count; i++)
         {
             if (!IsBlank(i))
-                return IsQuoted(i) || text.Hint(i) == LineHint.Header;
+                return IsQuoteLine(i);
         }
         return false;
     }
@@ -385,7 +388,7 @@ internal sealed class ReplySplitter
     private int QuoteBlockStart(int last)
     {
         var start = last;
-        while (start > 0 && (IsQuoted(start - 1) || IsBlank(start - 1) || text.Hint(start - 1) == LineHint.Header))
+        while (start > 0 && (IsQuoteLine(start - 1) || IsBlank(start - 1)))
             start--;
         while (IsBlank(start))
             start++;
@@ -487,7 +490,7 @@ internal sealed class ReplySplitter
             return false;
 
         var i = first;
-        if (!IsQuoted(i) && text.Hint(i) != LineHint.Header)
+        if (!IsQuoteLine(i))
         {
             // An attribution of up to three lines, then the quote.
             var found = false;
@@ -508,7 +511,7 @@ internal sealed class ReplySplitter
                 return false;
         }
 
-        while (i < end && (IsQuoted(i) || IsBlank(i) || text.Hint(i) == LineHint.Header))
+        while (i < end && (IsQuoteLine(i) || IsBlank(i)))
             i++;
         for (var j = i; j < end; j++)
         {

@@ -159,7 +159,7 @@ internal sealed class ReplyText
                 {
                     if (c == '\u00A0')
                         tidy.Append(' ');
-                    else if (!IsInvisible(c))
+                    else if (!Invisible.Contains(c))
                         tidy.Append(c);
                 }
             }
@@ -173,12 +173,10 @@ internal sealed class ReplyText
         return result.Length == 0 ? null : result;
     }
 
-    // A no-break space (made a space) and the characters IsInvisible removes.
+    // What the visible text loses: the no-break space (made a space), zero-width characters, the byte-order mark,
+    // the soft hyphen, and U+1427 (a mail tracker's invisible dot).
     private static readonly System.Buffers.SearchValues<char> Invisible = System.Buffers.SearchValues.Create(
         "\u00A0\u200B\u200C\u200D\u2060\uFEFF\u180E\u1427\u034F\u00AD");
-
-    // Zero-width characters, the byte-order mark, the soft hyphen, and U+1427 (a mail tracker's invisible dot).
-    private static bool IsInvisible(char c) => c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF' or '\u180E' or '\u1427' or '\u034F' or '\u00AD';
 
     private void AddLine(int start, int end, LineHint hint)
     {

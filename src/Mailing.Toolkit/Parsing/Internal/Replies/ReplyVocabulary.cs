@@ -5,8 +5,9 @@ namespace Mailing.Toolkit.Parsing.Internal.Replies;
 /// <summary>
 /// The words mail clients write around quotes and signatures, in English, Polish, German, French, Spanish,
 /// Catalan, Italian, Dutch, Portuguese, Swedish, Danish, Norwegian, Finnish, Czech, Slovak, Russian, Ukrainian,
-/// Turkish, Hungarian, Romanian, Greek, Chinese, Japanese and Korean, and the line tests built on them. Every test looks at one line or a few short
-/// ones, with a length check first, so each costs a bounded amount of work whatever the input.
+/// Turkish, Hungarian, Romanian, Greek, Chinese, Japanese and Korean, and the line tests built on them. Every test
+/// looks at one line or a few short ones, with a length check first, so each costs a bounded amount of work whatever
+/// the input.
 /// </summary>
 internal static class ReplyVocabulary
 {
@@ -22,9 +23,8 @@ internal static class ReplyVocabulary
     [
         "wrote", "writes", "sent", "napisał(a)", "napisała", "napisał", "pisze", "schrieb", "a écrit", "escribió", "escribio",
         "ha escrit", "va escriure", "ha scritto", "schreef", "escreveu", "skrev", "написал(а)", "написала", "написал",
-        "пишет", "написав", "написала", "пише", "kirjoitti", "napsal(a)", "napsala", "napsal", "napísal(a)", "napísala",
-        "napísal", "yazdı", "írta", "a scris", "έγραψε", "写道", "寫道", "のメッセージ", "さんは書きました", "は書きました",
-        "작성", "님이 작성",
+        "пишет", "написав", "пише", "kirjoitti", "napsal(a)", "napsala", "napsal", "napísal(a)", "napísala",
+        "napísal", "yazdı", "írta", "a scris", "έγραψε", "写道", "寫道", "のメッセージ", "は書きました", "작성",
     ];
 
     // Verbs in the middle of an attribution: "Am <date> schrieb <name>:", "Op <date> schreef <name>:", "Den <date> skrev <name>:".
@@ -34,23 +34,33 @@ internal static class ReplyVocabulary
     private static readonly FrozenSet<string> Openers = FrozenSet.ToFrozenSet(
         ["On", "Am", "Le", "El", "Il", "Op", "Em", "Den", "På", "Dnia", "Dne", "Dňa", "W", "В", "У", "Pe", "În", "Στις", "Tarihinde"], StringComparer.Ordinal);
 
-    // "-----Original Message-----" and its translations, and forwarded-message separators: the text in between the dashes.
-    private static readonly FrozenSet<string> SeparatorPhrases = FrozenSet.ToFrozenSet(
+    // The separator phrases that introduce a forwarded message: the text in between the dashes.
+    private static readonly string[] ForwardPhrases =
     [
-        "original message", "forwarded message", "reply message",
-        "wiadomość oryginalna", "oryginalna wiadomość", "wiadomość przekazana dalej", "przekazana wiadomość",
-        "ursprüngliche nachricht", "weitergeleitete nachricht",
-        "message d'origine", "message d’origine", "message original", "message transféré",
-        "mensaje original", "mensaje reenviado",
-        "messaggio originale", "messaggio inoltrato",
-        "oorspronkelijk bericht", "origineel bericht", "doorgestuurd bericht",
-        "mensagem original", "mensagem encaminhada",
-        "ursprungligt meddelande", "vidarebefordrat meddelande",
-        "исходное сообщение", "пересылаемое сообщение", "пересланное сообщение",
+        "forwarded message", "wiadomość przekazana dalej", "przekazana wiadomość", "weitergeleitete nachricht", "message transféré",
+        "mensaje reenviado", "messaggio inoltrato", "doorgestuurd bericht", "mensagem encaminhada", "vidarebefordrat meddelande",
+        "пересылаемое сообщение", "пересланное сообщение", "転送メッセージ", "전달된 메시지",
+    ];
+
+    // "-----Original Message-----" and its translations, and the forwarded-message phrases, each with whether it forwards.
+    private static readonly FrozenDictionary<string, bool> SeparatorPhrases = new[]
+    {
+        "original message", "reply message",
+        "wiadomość oryginalna", "oryginalna wiadomość",
+        "ursprüngliche nachricht",
+        "message d'origine", "message d’origine", "message original",
+        "mensaje original",
+        "messaggio originale",
+        "oorspronkelijk bericht", "origineel bericht",
+        "mensagem original",
+        "ursprungligt meddelande",
+        "исходное сообщение",
         "original meddelelse", "oprindelig meddelelse", "opprinnelig melding", "alkuperäinen viesti", "původní zpráva",
         "pôvodná správa", "orijinal mesaj", "eredeti üzenet", "mesaj original", "αρχικό μήνυμα", "початкове повідомлення",
-        "原始邮件", "原始郵件", "転送メッセージ", "元のメッセージ", "원본 메시지", "전달된 메시지",
-    ], StringComparer.OrdinalIgnoreCase);
+        "原始邮件", "原始郵件", "元のメッセージ", "원본 메시지",
+    }.Select(phrase => (phrase, Forward: false))
+        .Concat(ForwardPhrases.Select(phrase => (phrase, Forward: true)))
+        .ToFrozenDictionary(entry => entry.phrase, entry => entry.Forward, StringComparer.OrdinalIgnoreCase);
 
     // Field labels of the header block Outlook and webmail clients write above the quoted message.
     private static readonly FrozenDictionary<string, HeaderField> Labels = new Dictionary<string, HeaderField>(StringComparer.OrdinalIgnoreCase)
@@ -132,11 +142,17 @@ internal static class ReplyVocabulary
     }
 
     /// <summary>Whether <paramref name="line"/> is a "-----Original Message-----" style separator (or a forwarded-message one).</summary>
-    public static bool IsOriginalMessageSeparator(ReadOnlySpan<char> line)
+    public static bool IsOriginalMessageSeparator(ReadOnlySpan<char> line) => Separator(line) is not null;
+
+    /// <summary>Whether <paramref name="line"/> is a separator that starts a forwarded message.</summary>
+    public static bool IsForwardSeparator(ReadOnlySpan<char> line) => Separator(line) == true;
+
+    // Null when the line is no separator; otherwise whether it starts a forwarded message.
+    private static bool? Separator(ReadOnlySpan<char> line)
     {
         line = line.Trim();
         if (line.Length is < 10 or > MaxShortLineLength)
-            return false;
+            return null;
 
         // "-----Original Message-----", "----- Original Message -----", "Begin forwarded message:"; also decorated
         // ("*-------- Original Message --------*") or drawn with underscores ("_____ Original Message _____").
@@ -144,28 +160,9 @@ internal static class ReplyVocabulary
             return true;
         line = line.Trim('*').Trim();
         if (line.Length < 3 || line[0] is not ('-' or '_') || line[^1] is not ('-' or '_'))
-            return false;
+            return null;
         var inner = line.Trim("-_").Trim();
-        return inner.Length > 0 && SeparatorPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(inner);
-    }
-
-    // The separator phrases that introduce a forwarded message rather than a quoted one.
-    private static readonly FrozenSet<string> ForwardPhrases = FrozenSet.ToFrozenSet(
-    [
-        "forwarded message", "wiadomość przekazana dalej", "przekazana wiadomość", "weitergeleitete nachricht", "message transféré",
-        "mensaje reenviado", "messaggio inoltrato", "doorgestuurd bericht", "mensagem encaminhada", "vidarebefordrat meddelande",
-        "пересылаемое сообщение", "пересланное сообщение", "転送メッセージ", "전달된 메시지",
-    ], StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Whether <paramref name="line"/> is a separator that starts a forwarded message.</summary>
-    public static bool IsForwardSeparator(ReadOnlySpan<char> line)
-    {
-        line = line.Trim();
-        if (line.StartsWith("Begin forwarded message", StringComparison.OrdinalIgnoreCase))
-            return true;
-        if (!IsOriginalMessageSeparator(line))
-            return false;
-        return ForwardPhrases.GetAlternateLookup<ReadOnlySpan<char>>().Contains(line.Trim('*').Trim().Trim("-_").Trim());
+        return SeparatorPhrases.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(inner, out var forward) ? forward : null;
     }
 
     /// <summary>Whether <paramref name="line"/> is a rule: only dashes, underscores, equals signs or asterisks (at least <paramref name="minLength"/>).</summary>
