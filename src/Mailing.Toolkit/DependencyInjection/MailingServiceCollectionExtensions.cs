@@ -1,4 +1,6 @@
 using Mailing.Toolkit;
+using Mailing.Toolkit.Integrations;
+using Mailing.Toolkit.Integrations.Internal;
 using Mailing.Toolkit.Sending.Internal;
 using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -49,6 +51,8 @@ public static class MailingServiceCollectionExtensions
         services.TryAddSingleton(sp => new MailingInstrumentation(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<SendingTelemetry>();
         services.TryAddSingleton<OutgoingMailPipeline>();
+        // In memory until a database package (UseSqlite, UsePostgreSql) shares it between instances.
+        services.TryAddSingleton<ISuppressionList, InMemorySuppressionList>();
         return new MailingBuilder(services, configuration);
     }
 
