@@ -53,6 +53,7 @@ public static class MailingServiceCollectionExtensions
         services.TryAddSingleton<OutgoingMailPipeline>();
         // In memory until a database package (UseSqlite, UsePostgreSql) shares it between instances.
         services.TryAddSingleton<ISuppressionList, InMemorySuppressionList>();
+        services.TryAddSingleton<Mailing.Toolkit.Receiving.IInboundDeduplicationStore, Mailing.Toolkit.Receiving.Internal.InMemoryInboundDeduplicationStore>();
         return new MailingBuilder(services, configuration);
     }
 

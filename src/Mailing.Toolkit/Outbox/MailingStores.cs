@@ -19,6 +19,9 @@ public enum MailingStores
     /// <summary>The suppression list (<see cref="Integrations.ISuppressionList"/>).</summary>
     SuppressionList = 8,
 
+    /// <summary>Inbound de-duplication (<see cref="Receiving.IInboundDeduplicationStore"/>).</summary>
+    InboundDeduplication = 16,
+
     /// <summary>Every store.</summary>
-    All = Outbox | AutoReplyHistory | MailboxState | SuppressionList,
+    All = Outbox | AutoReplyHistory | MailboxState | SuppressionList | InboundDeduplication,
 }

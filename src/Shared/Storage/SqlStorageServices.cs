@@ -50,6 +50,8 @@ internal static class SqlStorageServices
             Replace<IAutoReplyHistory>(services, sp => new SqlAutoReplyHistory(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<SqlSchema>()));
         if (stores.HasFlag(MailingStores.MailboxState))
             Replace<IMailboxStateStore>(services, sp => new SqlMailboxStateStore(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<SqlSchema>(), sp.GetRequiredService<TimeProvider>()));
+        if (stores.HasFlag(MailingStores.InboundDeduplication))
+            Replace<IInboundDeduplicationStore>(services, sp => new SqlInboundDeduplicationStore(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<SqlSchema>()));
         if (stores.HasFlag(MailingStores.SuppressionList))
             Replace<ISuppressionList>(services, sp => new SqlSuppressionList(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<SqlSchema>()));
     }

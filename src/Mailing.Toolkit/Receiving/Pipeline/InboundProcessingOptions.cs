@@ -39,6 +39,19 @@ public sealed class InboundProcessingOptions
     /// </summary>
     public TimeSpan? UnhealthyAfter { get; set; }
 
+    /// <summary>
+    /// Whether each message is handled once per mailbox and Message-ID (or raw-message digest) across instances and
+    /// restarts, through the <see cref="IInboundDeduplicationStore"/> (in memory unless <c>UseSqlite</c>/<c>UsePostgreSql</c>
+    /// back it). A copy of a handled message is acknowledged without running the handlers. Default off.
+    /// </summary>
+    public bool Deduplicate { get; set; }
+
+    /// <summary>How long a message being handled is reserved for its instance; past it, another may take it over. Default 10 minutes.</summary>
+    public TimeSpan DeduplicationLease { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long handled keys are remembered. Default 30 days.</summary>
+    public TimeSpan DeduplicationRetention { get; set; } = TimeSpan.FromDays(30);
+
     internal TimeSpan EffectiveUnhealthyAfter => UnhealthyAfter ?? (3 * PollInterval) + TimeSpan.FromMinutes(1);
 
     internal MailDisposition EffectiveDefaultDisposition => DefaultDisposition.Trim() switch

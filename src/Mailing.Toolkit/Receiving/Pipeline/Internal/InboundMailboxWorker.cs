@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Mailing.Toolkit.Net.Internal;
@@ -33,6 +35,8 @@ internal sealed class InboundMailboxWorker : IDisposable
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly SemaphoreSlim passLock = new(1, 1);
+    private readonly IInboundDeduplicationStore? deduplication;
+    private DateTimeOffset nextDeduplicationPurge;
 
     // Messages whose quarantine move the receiver cannot do (POP3 has no folders): skipped until the next start,
     // instead of failing every attempt again on every pass.
@@ -47,9 +51,11 @@ internal sealed class InboundMailboxWorker : IDisposable
         InboundProcessingOptions options,
         InboundTelemetry telemetry,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        IInboundDeduplicationStore? deduplication = null)
     {
         Name = name;
+        this.deduplication = deduplication;
         this.receiver = receiver;
         this.parser = parser;
         this.router = router;
@@ -74,6 +80,7 @@ internal sealed class InboundMailboxWorker : IDisposable
         await passLock.WaitAsync(intake).ConfigureAwait(false);
         try
         {
+            await PurgeDeduplicationAsync(intake).ConfigureAwait(false);
             var counts = new Counts();
             var inFlight = new List<Task>();
             using var slots = new SemaphoreSlim(options.MaxParallelism);
@@ -206,11 +213,55 @@ internal sealed class InboundMailboxWorker : IDisposable
 
         activity?.SetTag("mailing.route", match.Route.Name);
         PipelineLog.Routed(logger, mail.Id, parsed.MessageId, Name, match.Route.Name);
+        string? key = null;
+        if (deduplication is not null)
+        {
+            DeduplicationResult begun;
+            try
+            {
+                key = await DeduplicationKeyAsync(mail, parsed, processing).ConfigureAwait(false);
+                begun = await deduplication.TryBeginAsync(Name, key, time.GetUtcNow(), options.DeduplicationLease, processing).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!processing.IsCancellationRequested)
+            {
+                PipelineLog.Deferred(logger, ex, mail.Id, ErrorType(ex));
+                MailingInstrumentation.SetError(activity, ErrorType(ex));
+                return Outcome.Deferred;
+            }
+
+            if (begun == DeduplicationResult.InProgress)
+            {
+                PipelineLog.DuplicateInProgress(logger, mail.Id, parsed.MessageId, Name);
+                return Outcome.Deferred;
+            }
+
+            if (begun == DeduplicationResult.AlreadyHandled)
+            {
+                PipelineLog.DuplicateHandled(logger, mail.Id, parsed.MessageId, Name, match.Disposition.Kind);
+                slot.Release();
+                if (!await AcknowledgeAsync(mail, match.Disposition, activity, processing).ConfigureAwait(false))
+                    return Outcome.Deferred;
+                telemetry.RecordHandled(activity, Name, match.Route.Name, "duplicate");
+                return Outcome.Handled;
+            }
+        }
+
+        var outcome = await HandleWithRetriesAsync(mail, parsed, match, slot, activity, key, intake, processing).ConfigureAwait(false);
+        if (outcome != Outcome.Handled && key is not null)
+            await ReleaseDeduplicationAsync(mail, key).ConfigureAwait(false);
+        return outcome;
+    }
+
+    /// <summary>Runs the route's handlers with retries, then acknowledges; quarantines after the last failed attempt.</summary>
+    private async Task<Outcome> HandleWithRetriesAsync(ReceivedMail mail, ParsedMail parsed, RouteMatch match, Slot slot, Activity? activity, string? deduplicationKey, CancellationToken intake, CancellationToken processing)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await HandleAsync(mail, parsed, match, attempt, processing).ConfigureAwait(false);
+                if (deduplicationKey is not null)
+                    await CompleteDeduplicationAsync(mail, deduplicationKey).ConfigureAwait(false);
                 slot.Release();
                 if (!await AcknowledgeAsync(mail, match.Disposition, activity, processing).ConfigureAwait(false))
                     return Outcome.Deferred;
@@ -255,6 +306,66 @@ internal sealed class InboundMailboxWorker : IDisposable
                     return Outcome.Deferred;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The de-duplication key of a message: its Message-ID, or a SHA-256 of the raw message when it has none (or one
+    /// so long that it would make a poor key).
+    /// </summary>
+    private static async Task<string> DeduplicationKeyAsync(ReceivedMail mail, ParsedMail parsed, CancellationToken cancellationToken)
+    {
+        const int MaxMessageIdLength = 200;
+        if (parsed.MessageId is { Length: > 0 and <= MaxMessageIdLength } messageId)
+            return "mid:" + messageId;
+        if (parsed.MessageId is { Length: > 0 } longId)
+            return "mid-sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(longId)));
+        var raw = await mail.OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (raw.ConfigureAwait(false))
+            return "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(raw, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Records the message as handled; a store that fails is logged, since the handlers already ran.</summary>
+    private async Task CompleteDeduplicationAsync(ReceivedMail mail, string key)
+    {
+        try
+        {
+            await deduplication!.CompleteAsync(Name, key, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.DeduplicationStoreFailed(logger, ex, mail.Id, Name);
+        }
+    }
+
+    /// <summary>Gives the key back after a failure, so another copy or a later pass may handle the message.</summary>
+    private async Task ReleaseDeduplicationAsync(ReceivedMail mail, string key)
+    {
+        try
+        {
+            await deduplication!.ReleaseAsync(Name, key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The lease runs out on its own; until then a copy of the message waits.
+            PipelineLog.DeduplicationStoreFailed(logger, ex, mail.Id, Name);
+        }
+    }
+
+    /// <summary>Forgets handled keys older than the retention, at most once an hour.</summary>
+    private async Task PurgeDeduplicationAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (deduplication is null || now < nextDeduplicationPurge)
+            return;
+        nextDeduplicationPurge = now + TimeSpan.FromHours(1);
+        try
+        {
+            await deduplication.PurgeAsync(now - options.DeduplicationRetention, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            PipelineLog.DeduplicationStoreFailed(logger, ex, "(purge)", Name);
         }
     }
 

@@ -22,6 +22,10 @@ internal sealed class InboundProcessingOptionsValidator(string path) : IValidate
             errors.Add($"{path}:RegexTimeout must be between 00:00:00.001 and 00:00:10 (was {options.RegexTimeout:c}).");
         if (options.UnhealthyAfter is { } stale && stale <= options.PollInterval)
             errors.Add($"{path}:UnhealthyAfter must be longer than PollInterval (was {stale:c}).");
+        if (options.DeduplicationLease < TimeSpan.FromSeconds(1) || options.DeduplicationLease > TimeSpan.FromDays(1))
+            errors.Add($"{path}:DeduplicationLease must be between 00:00:01 and 1.00:00:00 (was {options.DeduplicationLease:c}).");
+        if (options.DeduplicationRetention < TimeSpan.FromHours(1))
+            errors.Add($"{path}:DeduplicationRetention must be at least 01:00:00 (was {options.DeduplicationRetention:c}).");
         CheckFolder(errors, "QuarantineFolder", options.QuarantineFolder, required: true);
         CheckFolder(errors, "UnroutedFolder", options.UnroutedFolder, required: false);
         CheckFolder(errors, "DefaultDisposition", options.DefaultDisposition, required: true);

@@ -48,8 +48,9 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
 
         var parser = services.GetRequiredService<IMailParser>();
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        var deduplication = this.options.Deduplicate ? services.GetRequiredService<IInboundDeduplicationStore>() : null;
         workers = mailboxes
-            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>()))
+            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>(), deduplication))
             .ToArray();
         telemetry.Mailboxes = () => Statuses;
     }

@@ -46,4 +46,13 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 3213, Level = LogLevel.Information, Message = "The receiver registered under the key {Key} is not processed by the inbound pipeline; add p.Mailbox(\"{Key}\") to AddInboundProcessing() to process it")]
     public static partial void KeyedReceiverNotProcessed(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 3214, Level = LogLevel.Information, Message = "Message {Id} ({MessageId}) of mailbox {Mailbox} was handled before: not handled again, acknowledged with {Disposition}")]
+    public static partial void DuplicateHandled(ILogger logger, string id, string? messageId, string mailbox, MailDispositionKind disposition);
+
+    [LoggerMessage(EventId = 3215, Level = LogLevel.Information, Message = "Message {Id} ({MessageId}) of mailbox {Mailbox} is being handled by another instance; left for a later pass")]
+    public static partial void DuplicateInProgress(ILogger logger, string id, string? messageId, string mailbox);
+
+    [LoggerMessage(EventId = 3216, Level = LogLevel.Warning, Message = "The inbound de-duplication store failed for message {Id} of mailbox {Mailbox}")]
+    public static partial void DeduplicationStoreFailed(ILogger logger, Exception exception, string id, string mailbox);
 }
