@@ -18,6 +18,7 @@ internal static class MailingCli
         {
             ["parse"] = new ParseCommand(),
             ["render"] = new RenderCommand(),
+            ["outbox"] = new OutboxCommand(),
         };
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
