@@ -43,7 +43,11 @@ public interface IMailOutbox
     /// <summary>Lists rows, newest first, filtered and paged by <paramref name="query"/>.</summary>
     Task<IReadOnlyList<OutboxMessage>> ListAsync(OutboxQuery? query = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels a queued message. Returns false when it is not queued (already being sent, sent or finished).</summary>
+    /// <summary>
+    /// Cancels a queued message, or closes a <see cref="OutboxState.Failed"/> or <see cref="OutboxState.MaybeDelivered"/> one
+    /// without sending it again (for a maybe-delivered message: it did arrive). Cancelled rows are purged like sent ones.
+    /// Returns false for a row being sent, sent, already cancelled, or not there.
+    /// </summary>
     Task<bool> CancelAsync(long id, CancellationToken cancellationToken = default);
 
     /// <summary>

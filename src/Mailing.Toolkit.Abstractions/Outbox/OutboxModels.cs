@@ -18,7 +18,7 @@ public enum OutboxState
     /// <summary>The connection failed after the end of the data: the server may have it. Never sent again automatically.</summary>
     MaybeDelivered = 4,
 
-    /// <summary>Cancelled before it was sent.</summary>
+    /// <summary>Cancelled before it was sent, or closed after a failure without being sent again.</summary>
     Cancelled = 5,
 }
 

@@ -54,5 +54,5 @@ internal sealed class SqlAutoReplyHistory(SqlDialect dialect, SqlSchema schema) 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override string ToString() => $"{dialect.Engine} auto-reply history {table} on {dialect.Description}";
+    public override string ToString() => $"auto-reply history {table} in the {dialect.Description}";
 }

@@ -69,7 +69,7 @@ internal sealed class SqlInboundDeduplicationStore(SqlDialect dialect, SqlSchema
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override string ToString() => $"{dialect.Engine} inbound de-duplication {table} on {dialect.Description}";
+    public override string ToString() => $"inbound de-duplication {table} in the {dialect.Description}";
 
     private static void Bind(System.Data.Common.DbCommand command, string mailbox, string key)
     {

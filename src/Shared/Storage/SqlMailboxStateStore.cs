@@ -51,7 +51,7 @@ internal sealed class SqlMailboxStateStore(SqlDialect dialect, SqlSchema schema,
         throw new InvalidOperationException($"The mailbox state of '{mailboxKey}' changed under {MaxRounds} updates in a row; another writer keeps winning.");
     }
 
-    public override string ToString() => $"{dialect.Engine} mailbox state {table} on {dialect.Description}";
+    public override string ToString() => $"mailbox state {table} in the {dialect.Description}";
 
     private async Task<(MailboxState State, long Version)?> ReadAsync(DbConnection connection, string mailboxKey, CancellationToken cancellationToken)
     {

@@ -72,7 +72,8 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
     }
 
     public Task<bool> CancelAsync(long id, CancellationToken cancellationToken = default) =>
-        UpdateOneAsync($"UPDATE {table} SET state = {(int)OutboxState.Cancelled}, finished_at = @now WHERE id = @id AND state = {(int)OutboxState.Queued}", id, cancellationToken);
+        UpdateOneAsync($"UPDATE {table} SET state = {(int)OutboxState.Cancelled}, finished_at = @now " +
+            $"WHERE id = @id AND state IN ({(int)OutboxState.Queued}, {(int)OutboxState.Failed}, {(int)OutboxState.MaybeDelivered})", id, cancellationToken);
 
     public Task<bool> RequeueAsync(long id, CancellationToken cancellationToken = default) =>
         UpdateOneAsync(
@@ -165,7 +166,7 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    public override string ToString() => $"{dialect.Engine} outbox {table} on {dialect.Description}";
+    public override string ToString() => $"outbox {table} in the {dialect.Description}";
 
     private async Task<OutboxEnqueueResult> InsertAsync(DbConnection connection, DbTransaction? transaction, OutboxEntry entry, OutboxEnqueueOptions options, CancellationToken cancellationToken)
     {

@@ -42,6 +42,10 @@ internal sealed class SqlSchema(SqlDialect dialect, Assembly scripts, bool apply
     {
         using var connection = await dialect.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         await dialect.PrepareAsync(connection, CancellationToken.None).ConfigureAwait(false);
+        // Read first, without a lock or any DDL: a schema that is already current needs no CREATE privilege, so an
+        // application may run with a role that can only read and write the tables.
+        if (await TryReadVersionAsync(connection).ConfigureAwait(false) >= targetVersion)
+            return;
         using var transaction = await dialect.BeginWriteAsync(connection, CancellationToken.None).ConfigureAwait(false);
         await dialect.LockMigrationsAsync(transaction, CancellationToken.None).ConfigureAwait(false);
         var versions = dialect.Table("schema_version");
@@ -69,6 +73,7 @@ internal sealed class SqlSchema(SqlDialect dialect, Assembly scripts, bool apply
     private async Task CheckAsync()
     {
         using var connection = await dialect.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await dialect.PrepareAsync(connection, CancellationToken.None).ConfigureAwait(false);
         int version;
         try
         {
@@ -77,13 +82,26 @@ internal sealed class SqlSchema(SqlDialect dialect, Assembly scripts, bool apply
         catch (DbException ex)
         {
             throw new InvalidOperationException(
-                $"The {dialect.Engine} database {dialect.Description} has no Mailing.Toolkit schema (reading {dialect.Table("schema_version")} failed: {ex.Message}). Apply the scripts shown in docs/storage.md, or turn ApplyMigrations on.", ex);
+                $"The {dialect.Description} has no Mailing.Toolkit schema (reading {dialect.Table("schema_version")} failed: {ex.Message}). Apply the scripts shown in docs/storage.md, or turn ApplyMigrations on.", ex);
         }
 
         if (version < RequiredVersion)
         {
             throw new InvalidOperationException(
-                $"The {dialect.Engine} database {dialect.Description} is at Mailing.Toolkit schema version {version}; this version of the package needs {RequiredVersion}. Apply the scripts after {version} shown in docs/storage.md, or turn ApplyMigrations on.");
+                $"The {dialect.Description} is at Mailing.Toolkit schema version {version}; this version of the package needs {RequiredVersion}. Apply the scripts after {version} shown in docs/storage.md, or turn ApplyMigrations on.");
+        }
+    }
+
+    /// <summary>The recorded version, or 0 when the version table cannot be read (it does not exist yet).</summary>
+    private async Task<int> TryReadVersionAsync(DbConnection connection)
+    {
+        try
+        {
+            return await ReadVersionAsync(connection, null).ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            return 0;
         }
     }
 

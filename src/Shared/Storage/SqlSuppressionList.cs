@@ -95,7 +95,7 @@ internal sealed class SqlSuppressionList(SqlDialect dialect, SqlSchema schema) :
         return page;
     }
 
-    public override string ToString() => $"{dialect.Engine} suppression list {table} on {dialect.Description}";
+    public override string ToString() => $"suppression list {table} in the {dialect.Description}";
 
     private void Bind(DbCommand command, string address, string category, SuppressionEntry entry)
     {

@@ -30,7 +30,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
 
         await provider.GetRequiredService<IMailOutbox>().GetStatisticsAsync();
 
-        Assert.Equal(new[] { 1, 2 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
     }
 
     [SkippableFact]
@@ -54,7 +54,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
         Assert.Equal("kept@example.test", lease.MessageId);
         Assert.Equal("Queued before the upgrade", MimeMessage.Load(new MemoryStream(lease.Message.ToArray())).Subject);
         Assert.True(await provider.GetRequiredService<ISuppressionList>().AddAsync(new SuppressionEntry { Address = "a@example.test", Reason = SuppressionReason.Manual, CreatedAt = DateTimeOffset.UtcNow }));
-        Assert.Equal(new[] { 1, 2 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
     }
 
     [SkippableFact]
@@ -73,7 +73,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
                 await provider.DisposeAsync();
         }
 
-        Assert.Equal(new[] { 1, 2 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
     }
 
     [SkippableFact]
@@ -88,7 +88,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
 
         Assert.Single(await first.GetRequiredService<IMailOutbox>().ListAsync());
         Assert.Empty(await second.GetRequiredService<IMailOutbox>().ListAsync());
-        Assert.Equal(new[] { 1, 2 }, await VersionsAsync(new NpgsqlConnection(connectionString), "tenant_b.mt_schema_version"));
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new NpgsqlConnection(connectionString), "tenant_b.mt_schema_version"));
         Assert.Throws<ArgumentException>(() => Build(b => b.UsePostgreSql(connectionString, o => o.Schema = "bad\"; DROP TABLE x; --")));
     }
 
@@ -151,7 +151,49 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
         var lease = Assert.Single(await provider.GetRequiredService<IMailOutboxStore>().LeaseAsync(10, TimeSpan.FromMinutes(1)));
         Assert.Equal("kept@example.test", lease.MessageId);
         Assert.True(await provider.GetRequiredService<Mailing.Toolkit.AutoResponding.IAutoReplyHistory>().TryRecordAsync("a@example.test", "b@example.test", DateTimeOffset.UtcNow, TimeSpan.FromHours(1)));
-        Assert.Equal(new[] { 1, 2 }, await VersionsAsync(new SqliteConnection($"Data Source={database}"), "mailing_schema_version"));
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new SqliteConnection($"Data Source={database}"), "mailing_schema_version"));
+    }
+
+    [SkippableFact]
+    public async Task PostgreSql_CurrentSchema_AnApplicationRoleWithoutCreateRights_StartsWithMigrationsOn()
+    {
+        postgres.EnsureAvailable();
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using (var owner = Build(b => b.UsePostgreSql(connectionString)))
+            await owner.GetRequiredService<IMailOutbox>().GetStatisticsAsync();
+        var role = "app_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var admin = new NpgsqlConnection(connectionString))
+        {
+            await admin.OpenAsync();
+            await ExecuteAsync(admin,
+                $"CREATE ROLE {role} LOGIN PASSWORD 'app-secret'; REVOKE CREATE ON SCHEMA public FROM PUBLIC; " +
+                $"GRANT USAGE ON SCHEMA mailing TO {role}; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA mailing TO {role}; " +
+                $"REVOKE CREATE ON DATABASE \"{new NpgsqlConnectionStringBuilder(connectionString).Database}\" FROM PUBLIC");
+        }
+
+        var appConnection = new NpgsqlConnectionStringBuilder(connectionString) { Username = role, Password = "app-secret" }.ConnectionString;
+        await using var app = Build(b => b.UsePostgreSql(appConnection));
+
+        var queued = await app.GetRequiredService<IMailOutbox>().EnqueueAsync(Message());
+        Assert.True(queued.Created);
+    }
+
+    [SkippableFact]
+    public async Task TwoEngines_EachBacksTheStoresItWasGiven()
+    {
+        postgres.EnsureAvailable();
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using var provider = Build(b => b
+            .UsePostgreSql(connectionString, o => o.Stores = MailingStores.Outbox)
+            .UseSqlite(Path.Combine(folder, "positions.db"), o => o.Stores = MailingStores.MailboxState));
+
+        await provider.GetRequiredService<IMailOutbox>().EnqueueAsync(Message());
+        await provider.GetRequiredService<Mailing.Toolkit.Receiving.IMailboxStateStore>().UpdateAsync("k", _ => new Mailing.Toolkit.Receiving.MailboxState { LastUid = 5 });
+
+        Assert.StartsWith("outbox \"mailing\".\"outbox\" in the PostgreSQL database", provider.GetRequiredService<IMailOutboxStore>().ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("mailbox state \"mailing_mailbox_state\" in the SQLite database", provider.GetRequiredService<Mailing.Toolkit.Receiving.IMailboxStateStore>().ToString(), StringComparison.Ordinal);
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new NpgsqlConnection(connectionString), "mailing.schema_version"));
+        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(new SqliteConnection($"Data Source={Path.Combine(folder, "positions.db")}"), "mailing_schema_version"));
     }
 
     [Fact]

@@ -226,18 +226,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Cancel_OnlyAQueuedMessage()
+    public async Task Cancel_AQueuedOrAFinishedFailure_ButNeverOneBeingSentOrSent()
     {
         var queued = await Outbox.EnqueueAsync(Message("a"));
-        var sending = await Outbox.EnqueueAsync(Message("b"), new OutboxEnqueueOptions { Priority = 1 });
+        var sending = await Outbox.EnqueueAsync(Message("b"), new OutboxEnqueueOptions { Priority = 2 });
+        var maybe = await Outbox.EnqueueAsync(Message("c"), new OutboxEnqueueOptions { Priority = 1 });
         Assert.Equal(sending.Id, Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1))).Id);
+        var maybeLease = Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1)));
+        await Outbox.CompleteAsync(maybeLease, OutboxCompletion.MaybeDelivered("timeout after the data"));
 
         Assert.True(await Outbox.CancelAsync(queued.Id));
         Assert.False(await Outbox.CancelAsync(queued.Id));
         Assert.False(await Outbox.CancelAsync(sending.Id));
         Assert.False(await Outbox.CancelAsync(12345));
+        Assert.True(await Outbox.CancelAsync(maybe.Id));
         Assert.Equal(OutboxState.Cancelled, (await Outbox.GetAsync(queued.Id))!.State);
+        Assert.Equal(OutboxState.Cancelled, (await Outbox.GetAsync(maybe.Id))!.State);
+        Assert.Equal(0, (await Outbox.GetStatisticsAsync()).MaybeDelivered);
         Assert.Empty(await Outbox.LeaseAsync(10, TimeSpan.FromMinutes(1)));
+        Time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(2, await Outbox.PurgeAsync(Time.GetUtcNow()));
     }
 
     [SkippableFact]

@@ -61,7 +61,7 @@ internal sealed class InMemoryMailOutbox(TimeProvider time, string? defaultFrom,
     }
 
     public Task<bool> CancelAsync(long id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Transition(id, r => r.State == OutboxState.Queued, r =>
+        Task.FromResult(Transition(id, r => r.State is OutboxState.Queued or OutboxState.Failed or OutboxState.MaybeDelivered, r =>
         {
             r.State = OutboxState.Cancelled;
             r.FinishedAt = time.GetUtcNow();

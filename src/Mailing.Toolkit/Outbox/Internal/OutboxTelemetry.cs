@@ -20,6 +20,8 @@ internal sealed class OutboxTelemetry
         Duration = meter.CreateHistogram<double>("mailing.outbox.dispatch.duration", "s", "Time from leasing one row to recording its outcome.");
         meter.CreateObservableGauge("mailing.outbox.pending", () => Volatile.Read(ref last)?.Pending ?? 0, "{message}", "Rows queued or being sent, at the last statistics read.");
         meter.CreateObservableGauge("mailing.outbox.due", () => Volatile.Read(ref last)?.Due ?? 0, "{message}", "Rows due now, at the last statistics read.");
+        meter.CreateObservableGauge("mailing.outbox.failed", () => Volatile.Read(ref last)?.Failed ?? 0, "{message}", "Rows in the dead-letter state, at the last statistics read.");
+        meter.CreateObservableGauge("mailing.outbox.maybe_delivered", () => Volatile.Read(ref last)?.MaybeDelivered ?? 0, "{message}", "Rows that may have been delivered and wait for a decision, at the last statistics read.");
         meter.CreateObservableGauge("mailing.outbox.oldest_due.age", OldestDueAge, "s", "How long the oldest due row has waited, at the last statistics read; 0 when none is due.");
     }
 
