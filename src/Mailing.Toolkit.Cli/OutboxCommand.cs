@@ -44,7 +44,8 @@ internal sealed class OutboxCommand(Func<string, string?>? environment = null) :
             --state STATE   only rows in STATE: {string.Join(", ", States.Select(s => s.Name))}
             --limit N       at most N rows, 1 to 1000 (default {DefaultLimit})
           retry ID          queue a failed, maybe-delivered or cancelled row again, due now, attempts reset
-          cancel ID         cancel a queued row (also a scheduled one) so it is never sent
+          cancel ID         cancel a queued row (also a scheduled one) so it is never sent, or close a
+                            failed or maybe-delivered row without sending it again
 
         DATABASE is one of:
           --sqlite PATH             the application's SQLite database file
@@ -241,10 +242,17 @@ internal sealed class OutboxCommand(Func<string, string?>? environment = null) :
         if (!await outbox.CancelAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var now = await outbox.GetAsync(id, cancellationToken).ConfigureAwait(false);
-            return await Fail(stderr, $"row {id} is {Name(now?.State ?? row.State)}: only queued rows can be cancelled.").ConfigureAwait(false);
+            return await Fail(stderr, $"row {id} is {Name(now?.State ?? row.State)}: a row being sent, a sent row or an already cancelled one cannot be cancelled.").ConfigureAwait(false);
         }
 
-        await stdout.WriteLineAsync($"Row {id} is cancelled; it will not be sent ('mailing outbox retry {id}' queues it again).").ConfigureAwait(false);
+        if (row.State == OutboxState.Queued)
+        {
+            await stdout.WriteLineAsync($"Row {id} is cancelled; it will not be sent ('mailing outbox retry {id}' queues it again).").ConfigureAwait(false);
+            return MailingCli.Success;
+        }
+
+        // A failed or maybe-delivered row: closed without another attempt, and purged after the retention like a sent one.
+        await stdout.WriteLineAsync($"Row {id} ({Name(row.State)}) is closed as cancelled; it will not be sent again, and it is purged with the finished rows ('mailing outbox retry {id}' queues it again).").ConfigureAwait(false);
         return MailingCli.Success;
     }
 

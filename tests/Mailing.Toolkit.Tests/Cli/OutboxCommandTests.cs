@@ -149,7 +149,60 @@ public sealed class OutboxCommandTests : IAsyncLifetime
         Assert.Contains($"Row {queued.Id} is cancelled", stdout, StringComparison.Ordinal);
         Assert.Equal(OutboxState.Cancelled, (await Store.GetAsync(queued.Id))!.State);
         Assert.Equal(MailingCli.Failure, again);
-        Assert.Contains("is cancelled: only queued rows can be cancelled", stderr, StringComparison.Ordinal);
+        Assert.Contains("is cancelled: a row being sent, a sent row or an already cancelled one cannot be cancelled", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_FailedRow_ClosesIt_AndListShowsItCancelled()
+    {
+        var failed = await FailedRowAsync("dead letter", "rejected 550 5.1.1: no such user");
+        var id = failed.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (code, stdout, stderr) = await Run("outbox", "cancel", id, "--sqlite", Database);
+        var (listCode, listOut, _) = await Run("outbox", "list", "--state", "cancelled", "--sqlite", Database);
+        var (failedCode, failedOut, _) = await Run("outbox", "list", "--state", "failed", "--sqlite", Database);
+
+        Assert.Equal(MailingCli.Success, code);
+        Assert.Equal(string.Empty, stderr);
+        Assert.Contains($"Row {failed.Id} (failed) is closed as cancelled", stdout, StringComparison.Ordinal);
+        var row = await Store.GetAsync(failed.Id);
+        Assert.Equal(OutboxState.Cancelled, row!.State);
+        Assert.NotNull(row.FinishedAt);
+        Assert.Equal((MailingCli.Success, MailingCli.Success), (listCode, failedCode));
+        var cancelled = Assert.Single(listOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..]);
+        Assert.StartsWith($"{failed.Id} ", cancelled, StringComparison.Ordinal);
+        Assert.Contains("cancelled", cancelled, StringComparison.Ordinal);
+        Assert.Contains("dead letter", cancelled, StringComparison.Ordinal);
+        Assert.Contains("No outbox rows in state failed", failedOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_MaybeDeliveredRow_ClosesIt()
+    {
+        await Store.EnqueueAsync(Message("arrived after all"));
+        var lease = Assert.Single(await Store.LeaseAsync(1, TimeSpan.FromMinutes(1)));
+        await Store.CompleteAsync(lease, OutboxCompletion.MaybeDelivered("timeout after the end of the data"));
+
+        var (code, stdout, _) = await Run("outbox", "cancel", lease.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sqlite", Database);
+
+        Assert.Equal(MailingCli.Success, code);
+        Assert.Contains($"Row {lease.Id} (maybe-delivered) is closed as cancelled", stdout, StringComparison.Ordinal);
+        Assert.Equal(OutboxState.Cancelled, (await Store.GetAsync(lease.Id))!.State);
+        Assert.Equal(0, (await Store.GetStatisticsAsync()).MaybeDelivered);
+    }
+
+    [Fact]
+    public async Task Cancel_RowBeingSent_FailsNamingItsStateAndLeavesItAlone()
+    {
+        await Store.EnqueueAsync(Message("on the wire"));
+        var lease = Assert.Single(await Store.LeaseAsync(1, TimeSpan.FromMinutes(1)));
+
+        var (code, stdout, stderr) = await Run("outbox", "cancel", lease.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sqlite", Database);
+
+        Assert.Equal(MailingCli.Failure, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Contains($"row {lease.Id} is sending: a row being sent, a sent row or an already cancelled one cannot be cancelled", stderr, StringComparison.Ordinal);
+        Assert.Equal(OutboxState.Sending, (await Store.GetAsync(lease.Id))!.State);
     }
 
     [Fact]
