@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MailingBuilderPostgreSqlExtensions
 {
     /// <summary>
-    /// Stores the outbox, the auto-reply history, receiver positions and the suppression list in PostgreSQL
+    /// Stores the outbox, the auto-reply history, receiver positions, the suppression list and inbound de-duplication in PostgreSQL
     /// (schema <c>mailing</c> by default, created with the tables at start).
     /// </summary>
     /// <param name="builder">The mailing builder.</param>

@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MailingBuilderSqliteExtensions
 {
     /// <summary>
-    /// Stores the outbox, the auto-reply history, receiver positions and the suppression list in the SQLite database
+    /// Stores the outbox, the auto-reply history, receiver positions, the suppression list and inbound de-duplication in the SQLite database
     /// <paramref name="databasePath"/> (created when missing), applying the schema at start. Several processes on one
     /// machine may share the file; instances on several machines need <c>UsePostgreSql</c>.
     /// </summary>

@@ -19,7 +19,7 @@ internal sealed class OutboxHealthCheck(IMailOutboxStore store, OutboxOptions op
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"The outbox store {store} cannot be read: {ex.Message}", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, $"The {store} cannot be read: {ex.Message}", ex);
         }
 
         telemetry.Record(statistics);
