@@ -158,6 +158,22 @@ public sealed class OutboxDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispatcher_SenderThatCannotBeBuilt_IsRetriedThenDeadLetteredWithTheReason()
+    {
+        await using var provider = Build(
+            builder => builder.Services.AddSingleton<IMailSender>(_ => throw new InvalidOperationException("Mailing:Smtp:Host is missing")),
+            o => o.MaxAttempts = 2);
+        var outbox = provider.GetRequiredService<IMailOutbox>();
+        var queued = await outbox.EnqueueAsync(Message());
+
+        await RunDispatcherAsync(provider, async () => (await outbox.GetAsync(queued.Id))!.State == OutboxState.Failed);
+
+        var row = await outbox.GetAsync(queued.Id);
+        Assert.Equal(2, row!.Attempts);
+        Assert.Equal("Gave up after 2 attempts; the last failed with InvalidOperationException: Mailing:Smtp:Host is missing", row.LastError);
+    }
+
+    [Fact]
     public async Task Dispatcher_ExplicitEnvelope_IsSentAsStored()
     {
         var sender = new ScriptedSender();

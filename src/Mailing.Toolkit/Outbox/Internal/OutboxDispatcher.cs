@@ -124,6 +124,12 @@ internal sealed class OutboxDispatcher(
                 // The host gave up waiting: the row stays leased and is sent again when the lease expires.
                 return;
             }
+            catch (Exception ex)
+            {
+                // Outside the send itself (a sender that cannot be built from its options, for example): retried like
+                // a transient failure, and dead-lettered after the last attempt, never left leased in silence.
+                completion = RetryOrFail(lease, ex, $"{ex.GetType().Name}: {ex.Message}");
+            }
 
             var outcome = await CompleteAsync(lease, completion).ConfigureAwait(false);
             telemetry.Outcome(outcome, time.GetElapsedTime(started));
@@ -184,14 +190,19 @@ internal sealed class OutboxDispatcher(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Transient delivery failures, and anything unexpected (a sender that threw without classifying): retried.
-                var error = ex is MailDeliveryException delivery ? Describe(delivery) : $"{ex.GetType().Name}: {ex.Message}";
-                if (lease.Attempt >= options.MaxAttempts)
-                    return Failed(lease, $"Gave up after {lease.Attempt} attempts; the last failed with {error}");
-                var retryAt = time.GetUtcNow() + ExponentialBackoff.Delay(lease.Attempt, options.RetryBaseDelay, options.RetryMaxDelay);
-                OutboxLog.Retrying(logger, lease.Id, lease.MessageId, lease.Attempt, ex is MailDeliveryException d ? d.ErrorType : ex.GetType().Name, retryAt);
-                return OutboxCompletion.Retry(retryAt, Truncate(error));
+                return RetryOrFail(lease, ex, ex is MailDeliveryException delivery ? Describe(delivery) : $"{ex.GetType().Name}: {ex.Message}");
             }
         }
+    }
+
+    /// <summary>A failure that may pass: due again after the backoff, or the dead-letter state after the last attempt.</summary>
+    private OutboxCompletion RetryOrFail(OutboxLease lease, Exception exception, string error)
+    {
+        if (lease.Attempt >= options.MaxAttempts)
+            return Failed(lease, $"Gave up after {lease.Attempt} attempts; the last failed with {error}");
+        var retryAt = time.GetUtcNow() + ExponentialBackoff.Delay(lease.Attempt, options.RetryBaseDelay, options.RetryMaxDelay);
+        OutboxLog.Retrying(logger, lease.Id, lease.MessageId, lease.Attempt, exception is MailDeliveryException d ? d.ErrorType : exception.GetType().Name, retryAt);
+        return OutboxCompletion.Retry(retryAt, Truncate(error));
     }
 
     private OutboxCompletion Failed(OutboxLease lease, string reason)
