@@ -35,7 +35,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         var outbox = provider.GetRequiredService<IMailOutbox>();
         var queued = new List<OutboxEnqueueResult>();
         for (var i = 0; i < 20; i++)
-            queued.Add(await outbox.EnqueueAsync(Message($"Order {i}")));
+            queued.Add(await outbox.EnqueueAsync(OutboxMessages.Create($"Order {i}")));
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetStatisticsAsync()).Pending == 0);
 
@@ -55,7 +55,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         var sender = new ScriptedSender(Transient(), Transient());
         await using var provider = Build(sender);
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var queued = await outbox.EnqueueAsync(Message());
+        var queued = await outbox.EnqueueAsync(OutboxMessages.Create());
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetAsync(queued.Id))!.State == OutboxState.Sent);
 
@@ -71,7 +71,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         var sender = new ScriptedSender(Transient(), Transient(), Transient(), Transient());
         await using var provider = Build(sender, o => o.MaxAttempts = 3);
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var queued = await outbox.EnqueueAsync(Message());
+        var queued = await outbox.EnqueueAsync(OutboxMessages.Create());
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetAsync(queued.Id))!.State == OutboxState.Failed);
 
@@ -87,7 +87,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         var sender = new ScriptedSender(new MailDeliveryException("550 5.1.1 <nobody@example.test>: user unknown", "recipients_rejected", 550, "5.1.1", false, false, null, "127.0.0.1:25", 1));
         await using var provider = Build(sender);
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var queued = await outbox.EnqueueAsync(Message());
+        var queued = await outbox.EnqueueAsync(OutboxMessages.Create());
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetAsync(queued.Id))!.State == OutboxState.Failed);
 
@@ -103,7 +103,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         var sender = new ScriptedSender(new MailDeliveryException("The connection dropped after the end of the data", "timeout", 0, null, true, true, null, "127.0.0.1:25", 1));
         await using var provider = Build(sender);
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var queued = await outbox.EnqueueAsync(Message());
+        var queued = await outbox.EnqueueAsync(OutboxMessages.Create());
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetAsync(queued.Id))!.State == OutboxState.MaybeDelivered, linger: TimeSpan.FromMilliseconds(500));
         Assert.Equal(1, sender.Calls);
@@ -119,8 +119,8 @@ public sealed class OutboxDispatcherTests : IDisposable
         var sender = new ScriptedSender();
         await using var provider = Build(sender);
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var broken = await outbox.EnqueueAsync(Message("broken"));
-        var fine = await outbox.EnqueueAsync(Message("fine"));
+        var broken = await outbox.EnqueueAsync(OutboxMessages.Create("broken"));
+        var fine = await outbox.EnqueueAsync(OutboxMessages.Create("fine"));
         await using (var connection = new SqliteConnection($"Data Source={Database}"))
         {
             await connection.OpenAsync();
@@ -145,8 +145,8 @@ public sealed class OutboxDispatcherTests : IDisposable
         var marketing = new ScriptedSender();
         await using var provider = Build(new ScriptedSender(), configureServices: s => s.AddKeyedSingleton<IMailSender>("marketing", marketing));
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var keyed = await outbox.EnqueueAsync(Message("news"), new OutboxEnqueueOptions { SenderKey = "marketing" });
-        var unknown = await outbox.EnqueueAsync(Message("lost"), new OutboxEnqueueOptions { SenderKey = "billing" });
+        var keyed = await outbox.EnqueueAsync(OutboxMessages.Create("news"), new OutboxEnqueueOptions { SenderKey = "marketing" });
+        var unknown = await outbox.EnqueueAsync(OutboxMessages.Create("lost"), new OutboxEnqueueOptions { SenderKey = "billing" });
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetStatisticsAsync()).Pending == 0);
 
@@ -164,7 +164,7 @@ public sealed class OutboxDispatcherTests : IDisposable
             builder => builder.Services.AddSingleton<IMailSender>(_ => throw new InvalidOperationException("Mailing:Smtp:Host is missing")),
             o => o.MaxAttempts = 2);
         var outbox = provider.GetRequiredService<IMailOutbox>();
-        var queued = await outbox.EnqueueAsync(Message());
+        var queued = await outbox.EnqueueAsync(OutboxMessages.Create());
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetAsync(queued.Id))!.State == OutboxState.Failed);
 
@@ -180,7 +180,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         await using var provider = Build(sender);
         var outbox = provider.GetRequiredService<IMailOutbox>();
         var envelope = new MailEnvelope(null, [EmailAddress.Parse("carol@example.test")]);
-        await outbox.EnqueueAsync(Message(), new OutboxEnqueueOptions { Envelope = envelope });
+        await outbox.EnqueueAsync(OutboxMessages.Create(), new OutboxEnqueueOptions { Envelope = envelope });
 
         await RunDispatcherAsync(provider, async () => (await outbox.GetStatisticsAsync()).Pending == 0);
 
@@ -196,7 +196,7 @@ public sealed class OutboxDispatcherTests : IDisposable
         var health = provider.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Entries["mailing.outbox"].Status);
 
-        await provider.GetRequiredService<IMailOutbox>().EnqueueAsync(Message());
+        await provider.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create());
         await Task.Delay(TimeSpan.FromMilliseconds(400));
 
         var entry = (await health.CheckHealthAsync()).Entries["mailing.outbox"];
@@ -213,15 +213,6 @@ public sealed class OutboxDispatcherTests : IDisposable
     private static MailDeliveryException Transient() =>
         new("451 4.7.1 Try again later", "rate_limited", 451, "4.7.1", true, false, null, "127.0.0.1:25", 3);
 
-    private static MimeMessage Message(string subject = "Hello")
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("shop@example.test"));
-        message.To.Add(MailboxAddress.Parse("bob@example.test"));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "Thanks for your order." };
-        return message;
-    }
 
     private ServiceProvider Build(ScriptedSender sender, Action<OutboxOptions>? configure = null, Action<IServiceCollection>? configureServices = null) =>
         Build(builder =>

@@ -34,7 +34,7 @@ public sealed class OutboxFaultTests(PostgresFixture postgres)
         var outbox = provider.GetRequiredService<IMailOutbox>();
         var queued = new List<OutboxEnqueueResult>();
         for (var i = 0; i < 120; i++)
-            queued.Add(await outbox.EnqueueAsync(Message(i)));
+            queued.Add(await outbox.EnqueueAsync(OutboxMessages.Create($"Order {i}")));
 
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
@@ -87,15 +87,6 @@ public sealed class OutboxFaultTests(PostgresFixture postgres)
         await command.ExecuteScalarAsync();
     }
 
-    private static MimeMessage Message(int i)
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("shop@example.test"));
-        message.To.Add(MailboxAddress.Parse("bob@example.test"));
-        message.Subject = $"Order {i}";
-        message.Body = new TextPart("plain") { Text = "Thanks." };
-        return message;
-    }
 
     /// <summary>A sender that takes a little while per message, so rows are leased when the connections drop.</summary>
     private sealed class SlowSender(ConcurrentBag<string> sent) : IMailSender

@@ -28,14 +28,14 @@ public sealed class OutboxTransactionTests(PostgresFixture postgres) : IDisposab
         await using (var rolledBack = await connection.BeginTransactionAsync())
         {
             await Execute(connection, rolledBack, "INSERT INTO orders VALUES (1)");
-            await outbox.EnqueueAsync(Message("order 1"), rolledBack);
+            await outbox.EnqueueAsync(OutboxMessages.Create("order 1"), rolledBack);
             await rolledBack.RollbackAsync();
         }
 
         await using (var committed = await connection.BeginTransactionAsync())
         {
             await Execute(connection, committed, "INSERT INTO orders VALUES (2)");
-            var queued = await outbox.EnqueueAsync(Message("order 2"), committed, new OutboxEnqueueOptions { IdempotencyKey = "order-2" });
+            var queued = await outbox.EnqueueAsync(OutboxMessages.Create("order 2"), committed, new OutboxEnqueueOptions { IdempotencyKey = "order-2" });
             Assert.True(queued.Created);
             // Not visible outside the transaction before the commit.
             Assert.Empty(await outbox.ListAsync());
@@ -59,13 +59,13 @@ public sealed class OutboxTransactionTests(PostgresFixture postgres) : IDisposab
 
         await using (var rolledBack = (SqliteTransaction)await connection.BeginTransactionAsync())
         {
-            await outbox.EnqueueAsync(Message("order 1"), rolledBack);
+            await outbox.EnqueueAsync(OutboxMessages.Create("order 1"), rolledBack);
             await rolledBack.RollbackAsync();
         }
 
         await using (var committed = (SqliteTransaction)await connection.BeginTransactionAsync())
         {
-            await outbox.EnqueueAsync(Message("order 2"), committed);
+            await outbox.EnqueueAsync(OutboxMessages.Create("order 2"), committed);
             await committed.CommitAsync();
         }
 
@@ -81,12 +81,12 @@ public sealed class OutboxTransactionTests(PostgresFixture postgres) : IDisposab
         await other.OpenAsync();
         await using var transaction = await other.BeginTransactionAsync();
 
-        var unsupported = await Assert.ThrowsAsync<NotSupportedException>(() => memory.GetRequiredService<IMailOutbox>().EnqueueAsync(Message("x"), transaction));
+        var unsupported = await Assert.ThrowsAsync<NotSupportedException>(() => memory.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create("x"), transaction));
         Assert.Contains("UseSqlite", unsupported.Message, StringComparison.Ordinal);
 
         // A transaction object of another provider: the check names the one expected.
         var wrong = new WrongTransaction();
-        var mismatch = await Assert.ThrowsAsync<NotSupportedException>(() => sqlite.GetRequiredService<IMailOutbox>().EnqueueAsync(Message("x"), wrong));
+        var mismatch = await Assert.ThrowsAsync<NotSupportedException>(() => sqlite.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create("x"), wrong));
         Assert.Contains("SqliteTransaction", mismatch.Message, StringComparison.Ordinal);
     }
 
@@ -112,15 +112,6 @@ public sealed class OutboxTransactionTests(PostgresFixture postgres) : IDisposab
         await command.ExecuteNonQueryAsync();
     }
 
-    private static MimeMessage Message(string subject)
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("shop@example.test"));
-        message.To.Add(MailboxAddress.Parse("bob@example.test"));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "Your order." };
-        return message;
-    }
 
     private sealed class WrongTransaction : System.Data.Common.DbTransaction
     {

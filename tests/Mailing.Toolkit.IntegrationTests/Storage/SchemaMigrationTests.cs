@@ -84,7 +84,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
         await using var first = Build(b => b.UsePostgreSql(connectionString));
         await using var second = Build(b => b.UsePostgreSql(connectionString, o => { o.Schema = "tenant_b"; o.TablePrefix = "mt_"; }));
 
-        await first.GetRequiredService<IMailOutbox>().EnqueueAsync(Message());
+        await first.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create());
 
         Assert.Single(await first.GetRequiredService<IMailOutbox>().ListAsync());
         Assert.Empty(await second.GetRequiredService<IMailOutbox>().ListAsync());
@@ -117,7 +117,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
         foreach (var service in hosted)
             await service.StartAsync(CancellationToken.None);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => provider.GetRequiredService<IMailOutbox>().EnqueueAsync(Message()));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => provider.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create()));
         var health = (await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["mailing.outbox"];
         for (var i = 0; i < 100 && !logs.Any(l => l.Contains("7101", StringComparison.Ordinal)); i++)
             await Task.Delay(50);
@@ -174,7 +174,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
         var appConnection = new NpgsqlConnectionStringBuilder(connectionString) { Username = role, Password = "app-secret" }.ConnectionString;
         await using var app = Build(b => b.UsePostgreSql(appConnection));
 
-        var queued = await app.GetRequiredService<IMailOutbox>().EnqueueAsync(Message());
+        var queued = await app.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create());
         Assert.True(queued.Created);
     }
 
@@ -187,7 +187,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
             .UsePostgreSql(connectionString, o => o.Stores = MailingStores.Outbox)
             .UseSqlite(Path.Combine(folder, "positions.db"), o => o.Stores = MailingStores.MailboxState));
 
-        await provider.GetRequiredService<IMailOutbox>().EnqueueAsync(Message());
+        await provider.GetRequiredService<IMailOutbox>().EnqueueAsync(OutboxMessages.Create());
         await provider.GetRequiredService<Mailing.Toolkit.Receiving.IMailboxStateStore>().UpdateAsync("k", _ => new Mailing.Toolkit.Receiving.MailboxState { LastUid = 5 });
 
         Assert.StartsWith("outbox \"mailing\".\"outbox\" in the PostgreSQL database", provider.GetRequiredService<IMailOutboxStore>().ToString(), StringComparison.Ordinal);
@@ -228,7 +228,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
     /// <summary>A row as version 1 of the schema stores it, written by hand as an older build of the package would have.</summary>
     private static async Task InsertVersion1RowAsync(DbConnection connection, string table, string now)
     {
-        var message = Message("Queued before the upgrade");
+        var message = OutboxMessages.Create("Queued before the upgrade");
         message.MessageId = "kept@example.test";
         using var bytes = new MemoryStream();
         message.WriteTo(bytes);
@@ -267,15 +267,6 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    private static MimeMessage Message(string subject = "Hello")
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("shop@example.test"));
-        message.To.Add(MailboxAddress.Parse("bob@example.test"));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "Body." };
-        return message;
-    }
 
     private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
     {

@@ -59,20 +59,11 @@ public abstract class StoreContractTests : IAsyncLifetime
             await provider.DisposeAsync();
     }
 
-    protected static MimeMessage Message(string subject = "Hello", string to = "bob@example.test")
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("alice@example.test"));
-        message.To.Add(MailboxAddress.Parse(to));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "Body of " + subject };
-        return message;
-    }
 
     [SkippableFact]
     public async Task Enqueue_ThenLease_ReturnsTheStoredMessageAndMarksItSending()
     {
-        var queued = await Outbox.EnqueueAsync(Message("First"));
+        var queued = await Outbox.EnqueueAsync(OutboxMessages.Create("First"));
 
         var leases = await Outbox.LeaseAsync(10, TimeSpan.FromMinutes(1));
 
@@ -92,7 +83,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Enqueue_MessageWithoutFrom_GetsTheDefaultFromAndAMessageId()
     {
-        var message = Message();
+        var message = OutboxMessages.Create();
         message.From.Clear();
 
         var queued = await Outbox.EnqueueAsync(message);
@@ -104,8 +95,8 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Enqueue_SameIdempotencyKeyTwice_StoresOneRowAndReturnsIt()
     {
-        var first = await Outbox.EnqueueAsync(Message("One"), new OutboxEnqueueOptions { IdempotencyKey = "order-42-confirmation" });
-        var second = await Outbox.EnqueueAsync(Message("Two"), new OutboxEnqueueOptions { IdempotencyKey = "order-42-confirmation" });
+        var first = await Outbox.EnqueueAsync(OutboxMessages.Create("One"), new OutboxEnqueueOptions { IdempotencyKey = "order-42-confirmation" });
+        var second = await Outbox.EnqueueAsync(OutboxMessages.Create("Two"), new OutboxEnqueueOptions { IdempotencyKey = "order-42-confirmation" });
 
         Assert.True(first.Created);
         Assert.False(second.Created);
@@ -117,11 +108,11 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Enqueue_InvalidInput_IsRefusedWithTheReasonAndNothingIsQueued()
     {
-        var tooLarge = Message();
+        var tooLarge = OutboxMessages.Create();
         tooLarge.Body = new TextPart("plain") { Text = new string('x', 100 * 1024) };
-        var noRecipient = Message();
+        var noRecipient = OutboxMessages.Create();
         noRecipient.To.Clear();
-        var injected = Message();
+        var injected = OutboxMessages.Create();
         var header = new Header("X-Note", "fine");
         header.SetRawValue(System.Text.Encoding.ASCII.GetBytes(" fine\r\nBcc: victim@example.test\r\n"));
         injected.Headers.Add(header);
@@ -129,14 +120,14 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Contains("MaxMessageBytes", (await Assert.ThrowsAsync<ArgumentException>(() => Outbox.EnqueueAsync(tooLarge))).Message);
         Assert.Contains("recipient", (await Assert.ThrowsAsync<ArgumentException>(() => Outbox.EnqueueAsync(noRecipient))).Message);
         Assert.Contains("inject", (await Assert.ThrowsAsync<ArgumentException>(() => Outbox.EnqueueAsync(injected))).Message);
-        Assert.Contains("idempotency key", (await Assert.ThrowsAsync<ArgumentException>(() => Outbox.EnqueueAsync(Message(), new OutboxEnqueueOptions { IdempotencyKey = new string('k', 201) }))).Message);
+        Assert.Contains("idempotency key", (await Assert.ThrowsAsync<ArgumentException>(() => Outbox.EnqueueAsync(OutboxMessages.Create(), new OutboxEnqueueOptions { IdempotencyKey = new string('k', 201) }))).Message);
         Assert.Empty(await Outbox.ListAsync());
     }
 
     [SkippableFact]
     public async Task Lease_ScheduledMessage_IsNotLeasedBeforeItsTime()
     {
-        await Outbox.EnqueueAsync(Message(), new OutboxEnqueueOptions { NotBefore = Time.GetUtcNow().AddHours(1) });
+        await Outbox.EnqueueAsync(OutboxMessages.Create(), new OutboxEnqueueOptions { NotBefore = Time.GetUtcNow().AddHours(1) });
 
         Assert.Empty(await Outbox.LeaseAsync(10, TimeSpan.FromMinutes(1)));
         Assert.Equal(1, (await Outbox.GetStatisticsAsync()).Pending);
@@ -149,11 +140,11 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Lease_HigherPriorityFirst_ThenOldestDue()
     {
-        var low = await Outbox.EnqueueAsync(Message("low"));
+        var low = await Outbox.EnqueueAsync(OutboxMessages.Create("low"));
         Time.Advance(TimeSpan.FromSeconds(1));
-        var urgent = await Outbox.EnqueueAsync(Message("urgent"), new OutboxEnqueueOptions { Priority = 5 });
+        var urgent = await Outbox.EnqueueAsync(OutboxMessages.Create("urgent"), new OutboxEnqueueOptions { Priority = 5 });
         Time.Advance(TimeSpan.FromSeconds(1));
-        var later = await Outbox.EnqueueAsync(Message("later"));
+        var later = await Outbox.EnqueueAsync(OutboxMessages.Create("later"));
 
         var order = new List<long>();
         for (var i = 0; i < 3; i++)
@@ -165,7 +156,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Lease_Expired_IsTakenOverAndTheOldLeaseCanNoLongerComplete()
     {
-        await Outbox.EnqueueAsync(Message());
+        await Outbox.EnqueueAsync(OutboxMessages.Create());
         var first = Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1)));
 
         Time.Advance(TimeSpan.FromMinutes(1));
@@ -184,7 +175,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Complete_Retry_QueuesTheRowAgainAtTheRetryTimeWithTheError()
     {
-        await Outbox.EnqueueAsync(Message());
+        await Outbox.EnqueueAsync(OutboxMessages.Create());
         var lease = Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(5)));
 
         Assert.True(await Outbox.CompleteAsync(lease, OutboxCompletion.Retry(Time.GetUtcNow().AddMinutes(2), "rate_limited 451 4.7.1: try later")));
@@ -201,8 +192,8 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task FailedAndMaybeDelivered_AreNeverLeasedAgain_UntilRequeued()
     {
-        await Outbox.EnqueueAsync(Message("dead"));
-        await Outbox.EnqueueAsync(Message("maybe"));
+        await Outbox.EnqueueAsync(OutboxMessages.Create("dead"));
+        await Outbox.EnqueueAsync(OutboxMessages.Create("maybe"));
         var leases = await Outbox.LeaseAsync(2, TimeSpan.FromMinutes(1));
         var dead = leases.Single(l => LoadSubject(l) == "dead");
         var maybe = leases.Single(l => LoadSubject(l) == "maybe");
@@ -228,9 +219,9 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Cancel_AQueuedOrAFinishedFailure_ButNeverOneBeingSentOrSent()
     {
-        var queued = await Outbox.EnqueueAsync(Message("a"));
-        var sending = await Outbox.EnqueueAsync(Message("b"), new OutboxEnqueueOptions { Priority = 2 });
-        var maybe = await Outbox.EnqueueAsync(Message("c"), new OutboxEnqueueOptions { Priority = 1 });
+        var queued = await Outbox.EnqueueAsync(OutboxMessages.Create("a"));
+        var sending = await Outbox.EnqueueAsync(OutboxMessages.Create("b"), new OutboxEnqueueOptions { Priority = 2 });
+        var maybe = await Outbox.EnqueueAsync(OutboxMessages.Create("c"), new OutboxEnqueueOptions { Priority = 1 });
         Assert.Equal(sending.Id, Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1))).Id);
         var maybeLease = Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1)));
         await Outbox.CompleteAsync(maybeLease, OutboxCompletion.MaybeDelivered("timeout after the data"));
@@ -251,13 +242,13 @@ public abstract class StoreContractTests : IAsyncLifetime
     [SkippableFact]
     public async Task Purge_RemovesOnlyFinishedRowsOlderThanTheCutoff_AndFreesTheirIdempotencyKeys()
     {
-        var old = await Outbox.EnqueueAsync(Message("old"), new OutboxEnqueueOptions { IdempotencyKey = "k-old" });
+        var old = await Outbox.EnqueueAsync(OutboxMessages.Create("old"), new OutboxEnqueueOptions { IdempotencyKey = "k-old" });
         var oldLease = Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1)));
         await Outbox.CompleteAsync(oldLease, OutboxCompletion.Sent("250 ok"));
-        var failed = await Outbox.EnqueueAsync(Message("failed"));
+        var failed = await Outbox.EnqueueAsync(OutboxMessages.Create("failed"));
         await Outbox.CompleteAsync(Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1))), OutboxCompletion.Failed("550"));
         Time.Advance(TimeSpan.FromDays(8));
-        var recent = await Outbox.EnqueueAsync(Message("recent"));
+        var recent = await Outbox.EnqueueAsync(OutboxMessages.Create("recent"));
         await Outbox.CompleteAsync(Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1))), OutboxCompletion.Sent("250 ok"));
 
         Assert.Equal(1, await Outbox.PurgeAsync(Time.GetUtcNow().AddDays(-7)));
@@ -265,7 +256,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Null(await Outbox.GetAsync(old.Id));
         Assert.NotNull(await Outbox.GetAsync(failed.Id));
         Assert.NotNull(await Outbox.GetAsync(recent.Id));
-        Assert.True((await Outbox.EnqueueAsync(Message("old again"), new OutboxEnqueueOptions { IdempotencyKey = "k-old" })).Created);
+        Assert.True((await Outbox.EnqueueAsync(OutboxMessages.Create("old again"), new OutboxEnqueueOptions { IdempotencyKey = "k-old" })).Created);
     }
 
     [SkippableFact]
@@ -273,7 +264,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         var ids = new List<long>();
         for (var i = 0; i < 5; i++)
-            ids.Add((await Outbox.EnqueueAsync(Message($"m{i}"))).Id);
+            ids.Add((await Outbox.EnqueueAsync(OutboxMessages.Create($"m{i}"))).Id);
         await Outbox.CancelAsync(ids[1]);
 
         var firstPage = await Outbox.ListAsync(new OutboxQuery { Limit = 2 });
@@ -291,10 +282,10 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Statistics_CountDueRowsAndTheOldestDueTime()
     {
         var start = Time.GetUtcNow();
-        await Outbox.EnqueueAsync(Message("a"));
+        await Outbox.EnqueueAsync(OutboxMessages.Create("a"));
         Time.Advance(TimeSpan.FromMinutes(1));
-        await Outbox.EnqueueAsync(Message("b"));
-        await Outbox.EnqueueAsync(Message("c"), new OutboxEnqueueOptions { NotBefore = start.AddHours(2) });
+        await Outbox.EnqueueAsync(OutboxMessages.Create("b"));
+        await Outbox.EnqueueAsync(OutboxMessages.Create("c"), new OutboxEnqueueOptions { NotBefore = start.AddHours(2) });
 
         var statistics = await Outbox.GetStatisticsAsync();
 
@@ -308,7 +299,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         const int Rows = 200;
         for (var i = 0; i < Rows; i++)
-            await Outbox.EnqueueAsync(Message($"m{i}"));
+            await Outbox.EnqueueAsync(OutboxMessages.Create($"m{i}"));
 
         var leased = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
