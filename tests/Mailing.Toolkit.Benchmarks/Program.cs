@@ -9,6 +9,8 @@ using Mailing.Toolkit.Benchmarks;
 //   dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- cpu TemplateRenderBenchmarks [rounds]
 //   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- inbound [rounds] [messages]
 //   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- --filter '*InboundReceiveBenchmarks*'
+//   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- --filter '*Outbox*'
+//   sudo dotnet run -c Release --project tests/Mailing.Toolkit.Benchmarks -- outbox-paired [rounds]
 switch (args)
 {
     case ["smtp-source"]:
@@ -27,6 +29,10 @@ switch (args)
         return await InboundReceiveBenchmark.RunAsync(int.Parse(rounds, CultureInfo.InvariantCulture), messages: 2000);
     case ["inbound", var rounds, var messages]:
         return await InboundReceiveBenchmark.RunAsync(int.Parse(rounds, CultureInfo.InvariantCulture), int.Parse(messages, CultureInfo.InvariantCulture));
+    case ["outbox-paired"]:
+        return await OutboxPairedRunner.RunAsync(rounds: 15);
+    case ["outbox-paired", var rounds]:
+        return await OutboxPairedRunner.RunAsync(int.Parse(rounds, CultureInfo.InvariantCulture));
     default:
         BenchmarkSwitcher.FromAssembly(typeof(SmtpSinkBenchmarks).Assembly).Run(args);
         return 0;
