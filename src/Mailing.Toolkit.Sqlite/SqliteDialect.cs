@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Mailing.Toolkit.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -13,6 +14,8 @@ namespace Mailing.Toolkit.Sqlite;
 internal sealed class SqliteDialect : SqlDialect
 {
     private const long UnixEpochTicks = 621355968000000000;
+    private static readonly object Configured = new();
+    private readonly ConditionalWeakTable<object, object> configured = new();
     private readonly string connectionString;
     private readonly string prefix;
 
@@ -47,9 +50,15 @@ internal sealed class SqliteDialect : SqlDialect
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            // WAL makes a commit durable against a crash of the process (not of the machine) without a full sync.
-            using var pragma = Command(connection, "PRAGMA synchronous = NORMAL");
-            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // WAL makes a commit durable against a crash of the process (not of the machine) without a full sync. The
+            // setting lives on the native connection, which the pool keeps: set once per native connection.
+            if (connection.Handle is { } handle && !configured.TryGetValue(handle, out _))
+            {
+                using var pragma = Command(connection, "PRAGMA synchronous = NORMAL");
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                configured.AddOrUpdate(handle, Configured);
+            }
+
             return connection;
         }
         catch

@@ -69,7 +69,7 @@ public interface IMailOutbox
 /// </summary>
 /// <remarks>
 /// <see cref="LeaseAsync"/> must hand a row to one caller at a time across every process that shares the store, and
-/// hand it out again once its lease has expired without a completion. <see cref="CompleteAsync"/> must record the
+/// hand it out again once its lease has expired without a completion. <c>CompleteAsync</c> must record an
 /// outcome only while the caller's lease is still the row's current one.
 /// </remarks>
 public interface IMailOutboxStore : IMailOutbox
@@ -82,4 +82,10 @@ public interface IMailOutboxStore : IMailOutbox
 
     /// <summary>Records the outcome of one leased row; false when the lease was lost (expired and taken by another worker).</summary>
     Task<bool> CompleteAsync(OutboxLease lease, OutboxCompletion completion, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records several outcomes in one go (the dispatcher batches them, one database round trip for many sends). Each
+    /// is recorded or refused on its own lease, as by the single-row overload; the answers are in the same order.
+    /// </summary>
+    Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<OutboxOutcome> outcomes, CancellationToken cancellationToken = default);
 }

@@ -203,3 +203,8 @@ public sealed record OutboxCompletion
     /// <summary>The connection failed after the end of the data.</summary>
     public static OutboxCompletion MaybeDelivered(string error) => new(OutboxState.MaybeDelivered, null, error, null);
 }
+
+/// <summary>The outcome of one leased row, for <see cref="IMailOutboxStore.CompleteAsync(IReadOnlyList{OutboxOutcome}, CancellationToken)"/>.</summary>
+/// <param name="Lease">The lease the outcome is recorded under.</param>
+/// <param name="Completion">What happened.</param>
+public sealed record OutboxOutcome(OutboxLease Lease, OutboxCompletion Completion);

@@ -73,23 +73,23 @@ internal abstract partial class SqlDialect
         return command;
     }
 
-    public static void Add(DbCommand command, string name, object? value, DbType type)
+    public static void Add(DbCommand command, string name, object? value, DbType type) =>
+        Add(command.Parameters, command.CreateParameter(), name, value, type);
+
+    /// <summary>Adds <paramref name="parameter"/> (a fresh one from the command or batch command) to <paramref name="parameters"/>.</summary>
+    public static void Add(DbParameterCollection parameters, DbParameter parameter, string name, object? value, DbType type)
     {
-        var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.DbType = type;
         parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        parameters.Add(parameter);
     }
 
-    public void AddTime(DbCommand command, string name, DateTimeOffset? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.DbType = TimeType;
-        parameter.Value = value is { } time ? Time(time) : DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
+    public void AddTime(DbCommand command, string name, DateTimeOffset? value) =>
+        AddTime(command.Parameters, command.CreateParameter(), name, value);
+
+    public void AddTime(DbParameterCollection parameters, DbParameter parameter, string name, DateTimeOffset? value) =>
+        Add(parameters, parameter, name, value is { } time ? Time(time) : null, TimeType);
 
     public DateTimeOffset? ReadNullableTime(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : ReadTime(reader, ordinal);

@@ -17,6 +17,11 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
 
     private readonly string table = dialect.Table("outbox");
 
+    private readonly string completeStatement =
+        $"UPDATE {dialect.Table("outbox")} SET state = @state, due_at = @due, finished_at = @finished, " +
+        "last_error = COALESCE(@error, last_error), response = COALESCE(@response, response), lease_token = NULL " +
+        $"WHERE id = @id AND lease_token = @token AND state = {(int)OutboxState.Sending}";
+
     public async Task<OutboxEnqueueResult> EnqueueAsync(MimeMessage message, OutboxEnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         var entry = OutboxEntry.Create(message, options ??= new OutboxEnqueueOptions(), defaultFrom, maxMessageBytes);
@@ -144,26 +149,48 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
         return leases;
     }
 
-    public async Task<bool> CompleteAsync(OutboxLease lease, OutboxCompletion completion, CancellationToken cancellationToken = default)
+    public async Task<bool> CompleteAsync(OutboxLease lease, OutboxCompletion completion, CancellationToken cancellationToken = default) =>
+        (await CompleteAsync([new OutboxOutcome(lease, completion)], cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<OutboxOutcome> outcomes, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        ArgumentNullException.ThrowIfNull(completion);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var recorded = new bool[outcomes.Count];
+        if (outcomes.Count == 0)
+            return recorded;
         await schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = SqlDialect.Command(connection,
-            $"UPDATE {table} SET state = @state, due_at = @due, finished_at = @finished, " +
-            "last_error = COALESCE(@error, last_error), response = COALESCE(@response, response), lease_token = NULL " +
-            $"WHERE id = @id AND lease_token = @token AND state = {(int)OutboxState.Sending}");
-        var queued = completion.State == OutboxState.Queued;
-        SqlDialect.Add(command, "state", (short)completion.State, DbType.Int16);
-        dialect.AddTime(command, "due", queued ? completion.RetryAt ?? now : now);
-        dialect.AddTime(command, "finished", queued ? null : now);
-        SqlDialect.Add(command, "error", completion.Error, DbType.String);
-        SqlDialect.Add(command, "response", completion.Response, DbType.String);
-        SqlDialect.Add(command, "id", lease.Id, DbType.Int64);
-        SqlDialect.Add(command, "token", lease.Token, DbType.Guid);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        if (outcomes.Count > 1 && connection.CanCreateBatch)
+        {
+            // One round trip for the whole batch (PostgreSQL pipelines the statements).
+            using var batch = connection.CreateBatch();
+            foreach (var outcome in outcomes)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = completeStatement;
+                BindCompletion(command.Parameters, command.CreateParameter, outcome, now);
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < recorded.Length; i++)
+                recorded[i] = batch.BatchCommands[i].RecordsAffected == 1;
+            return recorded;
+        }
+
+        // One transaction (SQLite: one commit for the batch).
+        using var transaction = outcomes.Count > 1 ? await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false) : null;
+        for (var i = 0; i < recorded.Length; i++)
+        {
+            using var command = SqlDialect.Command(connection, completeStatement, transaction);
+            BindCompletion(command.Parameters, command.CreateParameter, outcomes[i], now);
+            recorded[i] = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }
+
+        if (transaction is not null)
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return recorded;
     }
 
     public override string ToString() => $"outbox {table} in the {dialect.Description}";
@@ -202,6 +229,20 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             throw new InvalidOperationException($"The outbox refused a row for idempotency key '{options.IdempotencyKey}' but holds none with it.");
         return new OutboxEnqueueResult(reader.GetInt64(0), reader.GetString(1), false);
+    }
+
+    private void BindCompletion(DbParameterCollection parameters, Func<DbParameter> create, OutboxOutcome outcome, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var completion = outcome.Completion;
+        var queued = completion.State == OutboxState.Queued;
+        SqlDialect.Add(parameters, create(), "state", (short)completion.State, DbType.Int16);
+        dialect.AddTime(parameters, create(), "due", queued ? completion.RetryAt ?? now : now);
+        dialect.AddTime(parameters, create(), "finished", queued ? null : now);
+        SqlDialect.Add(parameters, create(), "error", completion.Error, DbType.String);
+        SqlDialect.Add(parameters, create(), "response", completion.Response, DbType.String);
+        SqlDialect.Add(parameters, create(), "id", outcome.Lease.Id, DbType.Int64);
+        SqlDialect.Add(parameters, create(), "token", outcome.Lease.Token, DbType.Guid);
     }
 
     private async Task<bool> UpdateOneAsync(string sql, long id, CancellationToken cancellationToken)

@@ -151,6 +151,15 @@ internal sealed class InMemoryMailOutbox(TimeProvider time, string? defaultFrom,
         }));
     }
 
+    public async Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<OutboxOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var recorded = new bool[outcomes.Count];
+        for (var i = 0; i < outcomes.Count; i++)
+            recorded[i] = await CompleteAsync(outcomes[i].Lease, outcomes[i].Completion, cancellationToken).ConfigureAwait(false);
+        return recorded;
+    }
+
     public override string ToString() => "in-memory outbox";
 
     private bool Transition(long id, Func<Row, bool> allowed, Action<Row> change)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Mailing.Toolkit.Net.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,9 +10,9 @@ using MimeKit;
 namespace Mailing.Toolkit.Outbox.Internal;
 
 /// <summary>
-/// Sends the outbox: leases due rows as workers free up (never more rows than free workers, so no lease waits in a
-/// queue while its clock runs), sends each through its <see cref="IMailSender"/>, and records the outcome under the
-/// lease. Also refreshes the backlog statistics and purges finished rows past the retention.
+/// Sends the outbox: a leasing loop keeps up to two leased rows per worker queued, the workers send each through its
+/// <see cref="IMailSender"/>, and a recorder writes the outcomes under their leases in batches. Also refreshes the
+/// backlog statistics and purges finished rows past the retention.
 /// </summary>
 internal sealed class OutboxDispatcher(
     IMailOutboxStore store,
@@ -50,70 +51,76 @@ internal sealed class OutboxDispatcher(
         OutboxLog.Started(logger, store.ToString() ?? store.GetType().Name, options.Workers);
 
         var maintenance = MaintainAsync(stoppingToken);
-        var inFlight = new HashSet<Task>();
-        using var slots = new SemaphoreSlim(options.Workers, options.Workers);
-        var failures = 0;
+        // Leased rows wait here for a worker, at most two per worker: a worker that finishes finds its next row leased
+        // already, and the leasing loop leases in batches instead of one row per freed worker.
+        var queue = Channel.CreateBounded<OutboxLease>(new BoundedChannelOptions(options.Workers * 2) { SingleWriter = true });
+        var outcomes = Channel.CreateUnbounded<Finished>(new UnboundedChannelOptions { SingleReader = true });
+        using var room = new OutboxSignal();
+        var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(queue.Reader, outcomes.Writer, room)).ToArray();
+        var recorder = RecordAsync(outcomes.Reader);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                var free = 1;
-                while (slots.Wait(0, CancellationToken.None))
-                    free++;
-
-                IReadOnlyList<OutboxLease> leases;
-                try
-                {
-                    leases = await store.LeaseAsync(free, options.LeaseDuration, stoppingToken).ConfigureAwait(false);
-                    failures = 0;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    slots.Release(free);
-                    var delay = ExponentialBackoff.Delay(++failures, LeaseRetryBase, LeaseRetryMax);
-                    OutboxLog.LeaseFailed(logger, ex, store.ToString() ?? store.GetType().Name, failures, delay);
-                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                    continue;
-                }
-                catch
-                {
-                    slots.Release(free);
-                    throw;
-                }
-
-                if (leases.Count < free)
-                    slots.Release(free - leases.Count);
-                foreach (var lease in leases)
-                {
-                    var task = DispatchAsync(lease, slots);
-                    lock (inFlight)
-                        inFlight.Add(task);
-                    _ = task.ContinueWith(t => { lock (inFlight) inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                }
-
-                if (leases.Count == 0)
-                    await signal.WaitAsync(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
-            }
+            await LeaseAsync(queue, room, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-
-        Task[] remaining;
-        lock (inFlight)
-            remaining = [.. inFlight];
-        await Task.WhenAll(remaining).ConfigureAwait(false);
-        await maintenance.ConfigureAwait(false);
+        finally
+        {
+            // Rows already leased are sent, like a send in progress; then every outcome is recorded.
+            queue.Writer.TryComplete();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            outcomes.Writer.TryComplete();
+            await recorder.ConfigureAwait(false);
+            await maintenance.ConfigureAwait(false);
+        }
     }
 
-    private async Task DispatchAsync(OutboxLease lease, SemaphoreSlim slots)
+    /// <summary>Keeps the queue filled: leases when it has dropped to one row per worker, as many rows as fit.</summary>
+    private async Task LeaseAsync(Channel<OutboxLease> queue, OutboxSignal room, CancellationToken stoppingToken)
     {
-        // Off the leasing loop at once: loading and sending must never hold up the next lease.
-        await Task.Yield();
-        var started = time.GetTimestamp();
-        try
+        var capacity = options.Workers * 2;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
         {
+            if (queue.Reader.Count > options.Workers)
+            {
+                await room.WaitAsync(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var wanted = capacity - queue.Reader.Count;
+            IReadOnlyList<OutboxLease> leases;
+            try
+            {
+                leases = await store.LeaseAsync(wanted, options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                var delay = ExponentialBackoff.Delay(++failures, LeaseRetryBase, LeaseRetryMax);
+                OutboxLog.LeaseFailed(logger, ex, store.ToString() ?? store.GetType().Name, failures, delay);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // The only writer, and no more rows than free places: these never wait.
+            foreach (var lease in leases)
+                await queue.Writer.WriteAsync(lease, CancellationToken.None).ConfigureAwait(false);
+            if (leases.Count < wanted)
+                await signal.WaitAsync(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One worker: sends queued rows one at a time and hands each outcome to the recorder without waiting for it.</summary>
+    private async Task WorkAsync(ChannelReader<OutboxLease> queue, ChannelWriter<Finished> outcomes, OutboxSignal room)
+    {
+        // Off the starting thread at once: the workers must not run on the dispatcher's own start.
+        await Task.Yield();
+        await foreach (var lease in queue.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            room.Notify();
+            var started = time.GetTimestamp();
             OutboxCompletion completion;
             try
             {
@@ -122,7 +129,7 @@ internal sealed class OutboxDispatcher(
             catch (OperationCanceledException) when (abortSends.IsCancellationRequested)
             {
                 // The host gave up waiting: the row stays leased and is sent again when the lease expires.
-                return;
+                continue;
             }
             catch (Exception ex)
             {
@@ -131,14 +138,65 @@ internal sealed class OutboxDispatcher(
                 completion = RetryOrFail(lease, ex, $"{ex.GetType().Name}: {ex.Message}");
             }
 
-            var outcome = await CompleteAsync(lease, completion).ConfigureAwait(false);
-            telemetry.Outcome(outcome, time.GetElapsedTime(started));
-        }
-        finally
-        {
-            slots.Release();
+            outcomes.TryWrite(new Finished(new OutboxOutcome(lease, completion), started));
         }
     }
+
+    /// <summary>
+    /// Records outcomes in batches of whatever has finished meanwhile (one round trip for many sends). A database
+    /// hiccup is retried twice, since an outcome that is not recorded means the message is sent again.
+    /// </summary>
+    private async Task RecordAsync(ChannelReader<Finished> outcomes)
+    {
+        const int MaxBatch = 100;
+        var batch = new List<Finished>(MaxBatch);
+        while (await outcomes.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && outcomes.TryRead(out var finished))
+                batch.Add(finished);
+            var recorded = await CompleteAsync(batch).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var (outcome, started) = batch[i];
+                if (recorded is not null && !recorded[i])
+                    OutboxLog.LeaseLost(logger, outcome.Lease.Id, outcome.Lease.MessageId);
+                telemetry.Outcome(recorded is null || !recorded[i] ? "lease_lost" : OutcomeName(outcome.Completion.State), time.GetElapsedTime(started));
+            }
+        }
+    }
+
+    /// <summary>The store's answer per outcome, or null when recording failed three times (each row is then logged).</summary>
+    private async Task<IReadOnlyList<bool>?> CompleteAsync(List<Finished> batch)
+    {
+        var outcomes = batch.ConvertAll(f => f.Outcome);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await store.CompleteAsync(outcomes, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < 3)
+            {
+                OutboxLog.CompleteRetrying(logger, ex, outcomes.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                foreach (var outcome in outcomes)
+                    OutboxLog.CompleteFailed(logger, ex, outcome.Lease.Id, outcome.Lease.MessageId, store.ToString() ?? store.GetType().Name);
+                return null;
+            }
+        }
+    }
+
+    private static string OutcomeName(OutboxState state) => state switch
+    {
+        OutboxState.Sent => "sent",
+        OutboxState.Queued => "retry",
+        OutboxState.MaybeDelivered => "maybe_delivered",
+        _ => "failed",
+    };
 
     private async Task<OutboxCompletion> SendAsync(OutboxLease lease)
     {
@@ -211,39 +269,6 @@ internal sealed class OutboxDispatcher(
         return OutboxCompletion.Failed(Truncate(reason));
     }
 
-    /// <summary>Records the outcome; a database hiccup is retried twice, since a lost outcome means the message is sent again.</summary>
-    private async Task<string> CompleteAsync(OutboxLease lease, OutboxCompletion completion)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (await store.CompleteAsync(lease, completion, abortSends.Token).ConfigureAwait(false))
-                {
-                    return completion.State switch
-                    {
-                        OutboxState.Sent => "sent",
-                        OutboxState.Queued => "retry",
-                        OutboxState.MaybeDelivered => "maybe_delivered",
-                        _ => "failed",
-                    };
-                }
-
-                OutboxLog.LeaseLost(logger, lease.Id, lease.MessageId);
-                return "lease_lost";
-            }
-            catch (Exception ex) when (attempt < 3 && ex is not OperationCanceledException)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), time, abortSends.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                OutboxLog.CompleteFailed(logger, ex, lease.Id, lease.MessageId, store.ToString() ?? store.GetType().Name);
-                return "lease_lost";
-            }
-        }
-    }
-
     private async Task MaintainAsync(CancellationToken stoppingToken)
     {
         var nextPurge = time.GetUtcNow();
@@ -297,4 +322,7 @@ internal sealed class OutboxDispatcher(
     }
 
     private static string Truncate(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+
+    /// <summary>An outcome waiting to be recorded, with when its send started (for the duration metric).</summary>
+    private readonly record struct Finished(OutboxOutcome Outcome, long Started);
 }

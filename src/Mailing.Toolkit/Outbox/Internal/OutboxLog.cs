@@ -36,4 +36,7 @@ internal static partial class OutboxLog
 
     [LoggerMessage(EventId = 7010, Level = LogLevel.Warning, Message = "The outbox keeps queued mail in memory only: mail not yet sent is lost when the process stops. Back it with UseSqlite(...) or UsePostgreSql(...)")]
     public static partial void InMemoryOnly(ILogger logger);
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "Recording {Count} outbox outcome(s) failed (attempt {Attempt} of 3); trying again")]
+    public static partial void CompleteRetrying(ILogger logger, Exception exception, int count, int attempt);
 }

@@ -1,20 +1,18 @@
 namespace Mailing.Toolkit.Outbox.Internal;
 
-/// <summary>Wakes an idle dispatcher when this process enqueues, so a message sent in-process waits no poll interval.</summary>
+/// <summary>
+/// A wake-up call that is remembered until it is waited for: the dispatcher waits on one for new mail enqueued in
+/// this process, its leasing loop on another for room in its queue. Signalling an already signalled one costs nothing.
+/// </summary>
 internal sealed class OutboxSignal : IDisposable
 {
     private readonly SemaphoreSlim signal = new(0, 1);
+    private int signalled;
 
     public void Notify()
     {
-        try
-        {
+        if (Interlocked.Exchange(ref signalled, 1) == 0)
             signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
     }
 
     /// <summary>Waits for <see cref="Notify"/> or for <paramref name="timeout"/>, whichever comes first.</summary>
@@ -25,10 +23,11 @@ internal sealed class OutboxSignal : IDisposable
         try
         {
             await signal.WaitAsync(linked.Token).ConfigureAwait(false);
+            Volatile.Write(ref signalled, 0);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // The poll interval passed.
+            // The timeout passed.
         }
     }
 
