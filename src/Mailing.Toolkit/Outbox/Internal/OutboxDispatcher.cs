@@ -10,7 +10,7 @@ using MimeKit;
 namespace Mailing.Toolkit.Outbox.Internal;
 
 /// <summary>
-/// Sends the outbox: a leasing loop keeps up to two leased rows per worker queued, the workers send each through its
+/// Sends the outbox: a leasing loop keeps up to eight leased rows per worker queued, the workers send each through its
 /// <see cref="IMailSender"/>, and a recorder writes the outcomes under their leases in batches. Also refreshes the
 /// backlog statistics and purges finished rows past the retention.
 /// </summary>
@@ -51,9 +51,11 @@ internal sealed class OutboxDispatcher(
         OutboxLog.Started(logger, store.ToString() ?? store.GetType().Name, options.Workers);
 
         var maintenance = MaintainAsync(stoppingToken);
-        // Leased rows wait here for a worker, at most two per worker: a worker that finishes finds its next row leased
-        // already, and the leasing loop leases in batches instead of one row per freed worker.
-        var queue = Channel.CreateBounded<OutboxLease>(new BoundedChannelOptions(options.Workers * 2) { SingleWriter = true });
+        // Leased rows wait here for a worker, up to eight per worker: a worker that finishes finds its next row leased
+        // already, and one lease statement serves many sends (a lease takes about as long as several fast sends, so a
+        // queue of a row or two per worker would leave the workers waiting for it). Queued rows age by a few sends at
+        // most, far inside the lease.
+        var queue = Channel.CreateBounded<OutboxLease>(new BoundedChannelOptions(QueueCapacity) { SingleWriter = true });
         var outcomes = Channel.CreateUnbounded<Finished>(new UnboundedChannelOptions { SingleReader = true });
         using var room = new OutboxSignal();
         var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(queue.Reader, outcomes.Writer, room)).ToArray();
@@ -76,14 +78,16 @@ internal sealed class OutboxDispatcher(
         }
     }
 
-    /// <summary>Keeps the queue filled: leases when it has dropped to one row per worker, as many rows as fit.</summary>
+    private int QueueCapacity => options.Workers * 8;
+
+    /// <summary>Keeps the queue filled: leases when it has drained to half, as many rows as fit.</summary>
     private async Task LeaseAsync(Channel<OutboxLease> queue, OutboxSignal room, CancellationToken stoppingToken)
     {
-        var capacity = options.Workers * 2;
+        var capacity = QueueCapacity;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (queue.Reader.Count > options.Workers)
+            if (queue.Reader.Count > capacity / 2)
             {
                 await room.WaitAsync(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
                 continue;
