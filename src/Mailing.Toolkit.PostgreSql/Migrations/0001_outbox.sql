@@ -23,5 +23,6 @@ CREATE TABLE "{schema}"."{prefix}outbox" (
 COMMENT ON COLUMN "{schema}"."{prefix}outbox".state IS '0 queued, 1 sending, 2 sent, 3 failed, 4 maybe delivered, 5 cancelled';
 -- The lease takes due rows in this index's order (FOR UPDATE SKIP LOCKED); an expired lease is a due row in state 1.
 CREATE INDEX "{prefix}outbox_due" ON "{schema}"."{prefix}outbox" (priority DESC, due_at, id) WHERE state IN (0, 1);
-CREATE INDEX "{prefix}outbox_state" ON "{schema}"."{prefix}outbox" (state, id);
+-- Only the rows a person looks up by state; pending rows are in outbox_due, sent ones are found by id.
+CREATE INDEX "{prefix}outbox_state" ON "{schema}"."{prefix}outbox" (state, id) WHERE state IN (3, 4, 5);
 CREATE INDEX "{prefix}outbox_finished" ON "{schema}"."{prefix}outbox" (finished_at) WHERE state IN (2, 5);

@@ -23,5 +23,6 @@ CREATE TABLE "{prefix}outbox" (
 -- Times are microseconds since 1970-01-01 UTC. States: 0 queued, 1 sending, 2 sent, 3 failed, 4 maybe delivered, 5 cancelled.
 -- The lease takes due rows in this index's order; an expired lease is a due row in state 1.
 CREATE INDEX "{prefix}outbox_due" ON "{prefix}outbox" (priority DESC, due_at, id) WHERE state IN (0, 1);
-CREATE INDEX "{prefix}outbox_state" ON "{prefix}outbox" (state, id);
+-- Only the rows a person looks up by state; pending rows are in outbox_due, sent ones are found by id.
+CREATE INDEX "{prefix}outbox_state" ON "{prefix}outbox" (state, id) WHERE state IN (3, 4, 5);
 CREATE INDEX "{prefix}outbox_finished" ON "{prefix}outbox" (finished_at) WHERE state IN (2, 5);
