@@ -42,6 +42,21 @@ internal sealed class PostgreSqlDialect : SqlDialect
         $"FROM (SELECT id FROM {table} WHERE state IN (0, 1) AND due_at <= @now ORDER BY priority DESC, due_at, id LIMIT @count FOR UPDATE SKIP LOCKED) AS due " +
         "WHERE o.id = due.id RETURNING o.id, o.attempts, o.message_id, o.sender_key, o.message, o.envelope";
 
+    public override string CompleteManyStatement(string table, int count)
+    {
+        var rows = new System.Text.StringBuilder(count * 160);
+        for (var i = 0; i < count; i++)
+        {
+            rows.Append(i == 0 ? string.Empty : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"(@id{i}::bigint, @token{i}::uuid, @state{i}::smallint, @due{i}::timestamptz, @finished{i}::timestamptz, @error{i}::text, @response{i}::text)");
+        }
+
+        return $"UPDATE {table} AS o SET state = v.state, due_at = v.due, finished_at = v.finished, " +
+            "last_error = COALESCE(v.error, o.last_error), response = COALESCE(v.response, o.response), lease_token = NULL " +
+            $"FROM (VALUES {rows}) AS v(id, token, state, due, finished, error, response) " +
+            "WHERE o.id = v.id AND o.lease_token = v.token AND o.state = 1 RETURNING o.id, v.token";
+    }
+
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 

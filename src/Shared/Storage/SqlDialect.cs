@@ -25,6 +25,14 @@ internal abstract partial class SqlDialect
     /// </summary>
     public abstract string LeaseStatement(string table);
 
+    /// <summary>
+    /// One statement that records <paramref name="count"/> outcomes in the outbox table <paramref name="table"/> and returns
+    /// the id and lease token of each row it updated (parameters <c>@state0</c>, <c>@due0</c>, <c>@finished0</c>, <c>@error0</c>, <c>@response0</c>,
+    /// <c>@id0</c>, <c>@token0</c>, then 1, 2, ...), or null when the engine records a batch as single statements in
+    /// one transaction instead.
+    /// </summary>
+    public virtual string? CompleteManyStatement(string table, int count) => null;
+
     /// <summary>The type of the time columns' parameters.</summary>
     public abstract DbType TimeType { get; }
 

@@ -161,21 +161,22 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
         await schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (outcomes.Count > 1 && connection.CanCreateBatch)
+        if (outcomes.Count > 1 && dialect.CompleteManyStatement(table, outcomes.Count) is { } many)
         {
-            // One round trip for the whole batch (PostgreSQL pipelines the statements).
-            using var batch = connection.CreateBatch();
-            foreach (var outcome in outcomes)
+            // One statement for the whole batch: the rows whose lease still held come back.
+            using var command = SqlDialect.Command(connection, many);
+            for (var i = 0; i < outcomes.Count; i++)
+                BindCompletion(command.Parameters, command.CreateParameter, outcomes[i], now, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // By id and token: a row taken over from an expired lease may be in the batch under both leases.
+            var updated = new HashSet<(long, Guid)>();
+            using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = completeStatement;
-                BindCompletion(command.Parameters, command.CreateParameter, outcome, now);
-                batch.BatchCommands.Add(command);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    updated.Add((reader.GetInt64(0), reader.GetGuid(1)));
             }
 
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < recorded.Length; i++)
-                recorded[i] = batch.BatchCommands[i].RecordsAffected == 1;
+                recorded[i] = updated.Contains((outcomes[i].Lease.Id, outcomes[i].Lease.Token));
             return recorded;
         }
 
@@ -231,18 +232,19 @@ internal sealed class SqlOutboxStore(SqlDialect dialect, SqlSchema schema, TimeP
         return new OutboxEnqueueResult(reader.GetInt64(0), reader.GetString(1), false);
     }
 
-    private void BindCompletion(DbParameterCollection parameters, Func<DbParameter> create, OutboxOutcome outcome, DateTimeOffset now)
+    /// <summary>Binds one outcome's parameters, named with <paramref name="suffix"/> (for the rows of a batch statement).</summary>
+    private void BindCompletion(DbParameterCollection parameters, Func<DbParameter> create, OutboxOutcome outcome, DateTimeOffset now, string suffix = "")
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var completion = outcome.Completion;
         var queued = completion.State == OutboxState.Queued;
-        SqlDialect.Add(parameters, create(), "state", (short)completion.State, DbType.Int16);
-        dialect.AddTime(parameters, create(), "due", queued ? completion.RetryAt ?? now : now);
-        dialect.AddTime(parameters, create(), "finished", queued ? null : now);
-        SqlDialect.Add(parameters, create(), "error", completion.Error, DbType.String);
-        SqlDialect.Add(parameters, create(), "response", completion.Response, DbType.String);
-        SqlDialect.Add(parameters, create(), "id", outcome.Lease.Id, DbType.Int64);
-        SqlDialect.Add(parameters, create(), "token", outcome.Lease.Token, DbType.Guid);
+        SqlDialect.Add(parameters, create(), "state" + suffix, (short)completion.State, DbType.Int16);
+        dialect.AddTime(parameters, create(), "due" + suffix, queued ? completion.RetryAt ?? now : now);
+        dialect.AddTime(parameters, create(), "finished" + suffix, queued ? null : now);
+        SqlDialect.Add(parameters, create(), "error" + suffix, completion.Error, DbType.String);
+        SqlDialect.Add(parameters, create(), "response" + suffix, completion.Response, DbType.String);
+        SqlDialect.Add(parameters, create(), "id" + suffix, outcome.Lease.Id, DbType.Int64);
+        SqlDialect.Add(parameters, create(), "token" + suffix, outcome.Lease.Token, DbType.Guid);
     }
 
     private async Task<bool> UpdateOneAsync(string sql, long id, CancellationToken cancellationToken)

@@ -173,6 +173,37 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Complete_ABatchOfOutcomes_RecordsEachUnderItsOwnLease_AndRefusesTheStaleOne()
+    {
+        for (var i = 0; i < 5; i++)
+            await Outbox.EnqueueAsync(OutboxMessages.Create($"m{i}"));
+        var stale = Assert.Single(await Outbox.LeaseAsync(1, TimeSpan.FromMinutes(1)));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var leases = await Outbox.LeaseAsync(10, TimeSpan.FromMinutes(5));
+        Assert.Equal(5, leases.Count);
+        var outcomes = new List<OutboxOutcome> { new(stale, OutboxCompletion.Sent("250 late")) };
+        outcomes.AddRange(leases.Select((l, i) => new OutboxOutcome(l, i switch
+        {
+            0 => OutboxCompletion.Failed("rejected 550 5.1.1: no such user"),
+            1 => OutboxCompletion.Retry(Time.GetUtcNow().AddMinutes(3), "rate_limited 451 4.7.1"),
+            2 => OutboxCompletion.MaybeDelivered("timeout after the data"),
+            _ => OutboxCompletion.Sent($"250 2.0.0 queued as {i}"),
+        })));
+
+        var recorded = await Outbox.CompleteAsync(outcomes);
+
+        Assert.Equal([false, true, true, true, true, true], recorded);
+        Assert.Equal(OutboxState.Failed, (await Outbox.GetAsync(leases[0].Id))!.State);
+        Assert.Equal("rejected 550 5.1.1: no such user", (await Outbox.GetAsync(leases[0].Id))!.LastError);
+        var retried = await Outbox.GetAsync(leases[1].Id);
+        Assert.Equal(OutboxState.Queued, retried!.State);
+        Assert.Equal(SqlTime(Time.GetUtcNow().AddMinutes(3)), SqlTime(retried.DueAt));
+        Assert.Equal(OutboxState.MaybeDelivered, (await Outbox.GetAsync(leases[2].Id))!.State);
+        Assert.Equal("250 2.0.0 queued as 4", (await Outbox.GetAsync(leases[4].Id))!.Response);
+        Assert.Empty(await Outbox.CompleteAsync([]));
+    }
+
+    [SkippableFact]
     public async Task Complete_Retry_QueuesTheRowAgainAtTheRetryTimeWithTheError()
     {
         await Outbox.EnqueueAsync(OutboxMessages.Create());
@@ -429,6 +460,9 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(1, results.Count(r => r == DeduplicationResult.Begun));
         Assert.Equal(11, results.Count(r => r == DeduplicationResult.InProgress));
     }
+
+    /// <summary>A time as the databases keep it (microseconds), for comparing a stored time with the one written.</summary>
+    private static DateTimeOffset SqlTime(DateTimeOffset value) => new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 
     private static string LoadSubject(OutboxLease lease) => MimeMessage.Load(new MemoryStream(lease.Message.ToArray())).Subject ?? string.Empty;
 }
