@@ -17,7 +17,7 @@ internal sealed class OutboxTelemetry
         this.time = time;
         var meter = instrumentation.Meter;
         Dispatched = meter.CreateCounter<long>("mailing.outbox.dispatched", "{message}", "Outbox rows the dispatcher finished an attempt on, by mailing.outbox.outcome (sent, retry, failed, maybe_delivered, lease_lost).");
-        Duration = meter.CreateHistogram<double>("mailing.outbox.dispatch.duration", "s", "Time from leasing one row to recording its outcome.");
+        Duration = meter.CreateHistogram<double>("mailing.outbox.dispatch.duration", "s", "Time from a worker taking a leased row to its outcome being recorded.");
         meter.CreateObservableGauge("mailing.outbox.pending", () => Volatile.Read(ref last)?.Pending ?? 0, "{message}", "Rows queued or being sent, at the last statistics read.");
         meter.CreateObservableGauge("mailing.outbox.due", () => Volatile.Read(ref last)?.Due ?? 0, "{message}", "Rows due now, at the last statistics read.");
         meter.CreateObservableGauge("mailing.outbox.failed", () => Volatile.Read(ref last)?.Failed ?? 0, "{message}", "Rows in the dead-letter state, at the last statistics read.");
