@@ -1,6 +1,3 @@
-extern alias postgresql;
-extern alias sqlite;
-
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
@@ -20,8 +17,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MimeKit;
 using Npgsql;
-using PostgreSqlStorage = postgresql::Microsoft.Extensions.DependencyInjection.MailingBuilderPostgreSqlExtensions;
-using SqliteStorage = sqlite::Microsoft.Extensions.DependencyInjection.MailingBuilderSqliteExtensions;
 
 namespace Mailing.Toolkit.Benchmarks;
 
@@ -71,7 +66,7 @@ public class OutboxEnqueueBenchmarks
             await postgres.InitializeAsync();
             postgres.EnsureAvailable();
             dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
-            postgresProvider = OutboxProviders.Enqueuing(b => PostgreSqlStorage.UsePostgreSql(b, o => o.DataSource = dataSource));
+            postgresProvider = OutboxProviders.Enqueuing(b => b.UsePostgreSql(o => o.DataSource = dataSource));
             postgresOutbox = postgresProvider.GetRequiredService<IMailOutbox>();
             postgresStore = postgresProvider.GetRequiredService<IMailOutboxStore>();
             await postgresOutbox.EnqueueAsync(message); // applies the migrations
@@ -79,7 +74,7 @@ public class OutboxEnqueueBenchmarks
             sqliteFolder = Directory.CreateTempSubdirectory("mailing-outbox-bench-").FullName;
             var file = Path.Combine(sqliteFolder, "outbox.db");
             sqliteConnectionString = new SqliteConnectionStringBuilder { DataSource = file }.ConnectionString;
-            sqliteProvider = OutboxProviders.Enqueuing(b => SqliteStorage.UseSqlite(b, file));
+            sqliteProvider = OutboxProviders.Enqueuing(b => b.UseSqlite(file));
             sqliteOutbox = sqliteProvider.GetRequiredService<IMailOutbox>();
             sqliteStore = sqliteProvider.GetRequiredService<IMailOutboxStore>();
             await sqliteOutbox.EnqueueAsync(message); // applies the migrations and WAL mode
@@ -263,7 +258,7 @@ public class OutboxDispatchBenchmarks
 
             smtp = await DispatchRig.CreateAsync(postgres, dataSource => OutboxProviders.Sending(sink.Port, Workers, b =>
             {
-                PostgreSqlStorage.UsePostgreSql(b.AddOutbox(o => o.Workers = Workers), o => o.DataSource = dataSource);
+                b.AddOutbox(o => o.Workers = Workers).UsePostgreSql(o => o.DataSource = dataSource);
                 TimedStore.Register(b.Services);
             }));
             await Task.WhenAll(load.Messages.Select(m => smtp.Provider.GetRequiredService<IMailSender>().SendAsync(m))); // the outbox's sender's 4 connections
@@ -272,7 +267,7 @@ public class OutboxDispatchBenchmarks
                 var services = new ServiceCollection();
                 services.AddLogging();
                 services.AddSingleton<IMailSender>(new NoOpSender());
-                PostgreSqlStorage.UsePostgreSql(services.AddMailing(o => o.DefaultFrom = BenchMessages.From).AddOutbox(o => o.Workers = Workers), o => o.DataSource = dataSource);
+                services.AddMailing(o => o.DefaultFrom = BenchMessages.From).AddOutbox(o => o.Workers = Workers).UsePostgreSql(o => o.DataSource = dataSource);
                 TimedStore.Register(services);
                 return services.BuildServiceProvider();
             });
@@ -597,7 +592,7 @@ public class OutboxScaleBenchmarks
             await postgres.InitializeAsync();
             postgres.EnsureAvailable();
             dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
-            provider = OutboxProviders.Enqueuing(b => PostgreSqlStorage.UsePostgreSql(b, o => o.DataSource = dataSource));
+            provider = OutboxProviders.Enqueuing(b => b.UsePostgreSql(o => o.DataSource = dataSource));
             outbox = provider.GetRequiredService<IMailOutbox>();
             store = provider.GetRequiredService<IMailOutboxStore>();
             await outbox.EnqueueAsync(message); // applies the migrations

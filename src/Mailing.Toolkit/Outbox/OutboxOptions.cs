@@ -11,7 +11,8 @@ public sealed class OutboxOptions
 
     /// <summary>
     /// How long a leased row stays with its dispatcher before another may take it over. Must exceed the longest send
-    /// (the sender's timeouts times its retries): a lease that expires mid-send gets the message sent twice. Default 5 minutes.
+    /// (the sender's timeouts times its retries) plus the row's wait in the dispatcher's queue (up to eight rows per
+    /// worker ahead of it): a lease that expires mid-send gets the message sent twice. Default 5 minutes.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -174,6 +174,24 @@ public sealed class OutboxDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispatcher_RowThatWaitedInTheQueuePastHalfItsLease_IsReleasedUnsentThenSentOnce()
+    {
+        var sender = new ScriptedSender { Delay = TimeSpan.FromMilliseconds(700) };
+        await using var provider = Build(sender, o => { o.Workers = 1; o.LeaseDuration = TimeSpan.FromSeconds(1); });
+        var outbox = provider.GetRequiredService<IMailOutbox>();
+        var queued = new List<OutboxEnqueueResult>();
+        for (var i = 0; i < 3; i++)
+            queued.Add(await outbox.EnqueueAsync(OutboxMessages.Create($"slow {i}")));
+
+        await RunDispatcherAsync(provider, async () => (await outbox.GetStatisticsAsync()).Pending == 0);
+
+        Assert.Equal(["slow 0", "slow 1", "slow 2"], sender.Subjects.Order());
+        var rows = await Task.WhenAll(queued.Select(q => outbox.GetAsync(q.Id)));
+        Assert.All(rows, r => Assert.Equal(OutboxState.Sent, r!.State));
+        Assert.Contains(rows, r => r!.Attempts > 1 && r.LastError!.StartsWith("Released unsent", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Dispatcher_ExplicitEnvelope_IsSentAsStored()
     {
         var sender = new ScriptedSender();
@@ -279,14 +297,18 @@ public sealed class OutboxDispatcherTests : IDisposable
         public Task<SendResult> SendAsync(MailMessage message, CancellationToken cancellationToken = default) =>
             SendAsync(message.ToMimeMessage(), null, cancellationToken);
 
-        public Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope = null, CancellationToken cancellationToken = default)
+        public TimeSpan Delay { get; init; }
+
+        public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope = null, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref calls);
+            if (Delay > TimeSpan.Zero)
+                await Task.Delay(Delay, cancellationToken);
             if (failures.TryDequeue(out var failure))
                 throw failure;
             SubjectQueue.Enqueue(message.Subject ?? string.Empty);
             EnvelopeQueue.Enqueue(envelope);
-            return Task.FromResult(new SendResult(message.MessageId ?? string.Empty, [new RecipientResult("bob@example.test", true, 250, "2.0.0", "Ok")], "scripted", 1, "2.0.0 Ok: queued"));
+            return new SendResult(message.MessageId ?? string.Empty, [new RecipientResult("bob@example.test", true, 250, "2.0.0", "Ok")], "scripted", 1, "2.0.0 Ok: queued");
         }
     }
 }

@@ -55,7 +55,7 @@ internal sealed class OutboxDispatcher(
         // already, and one lease statement serves many sends (a lease takes about as long as several fast sends, so a
         // queue of a row or two per worker would leave the workers waiting for it). Queued rows age by a few sends at
         // most, far inside the lease.
-        var queue = Channel.CreateBounded<OutboxLease>(new BoundedChannelOptions(QueueCapacity) { SingleWriter = true });
+        var queue = Channel.CreateBounded<Queued>(new BoundedChannelOptions(QueueCapacity) { SingleWriter = true });
         var outcomes = Channel.CreateUnbounded<Finished>(new UnboundedChannelOptions { SingleReader = true });
         using var room = new OutboxSignal();
         var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(queue.Reader, outcomes.Writer, room)).ToArray();
@@ -81,7 +81,7 @@ internal sealed class OutboxDispatcher(
     private int QueueCapacity => options.Workers * 8;
 
     /// <summary>Keeps the queue filled: leases when it has drained to half, as many rows as fit.</summary>
-    private async Task LeaseAsync(Channel<OutboxLease> queue, OutboxSignal room, CancellationToken stoppingToken)
+    private async Task LeaseAsync(Channel<Queued> queue, OutboxSignal room, CancellationToken stoppingToken)
     {
         var capacity = QueueCapacity;
         var failures = 0;
@@ -109,22 +109,31 @@ internal sealed class OutboxDispatcher(
             }
 
             // The only writer, and no more rows than free places: these never wait.
+            var leasedAt = time.GetTimestamp();
             foreach (var lease in leases)
-                await queue.Writer.WriteAsync(lease, CancellationToken.None).ConfigureAwait(false);
+                await queue.Writer.WriteAsync(new Queued(lease, leasedAt), CancellationToken.None).ConfigureAwait(false);
             if (leases.Count < wanted)
                 await signal.WaitAsync(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>One worker: sends queued rows one at a time and hands each outcome to the recorder without waiting for it.</summary>
-    private async Task WorkAsync(ChannelReader<OutboxLease> queue, ChannelWriter<Finished> outcomes, OutboxSignal room)
+    private async Task WorkAsync(ChannelReader<Queued> queue, ChannelWriter<Finished> outcomes, OutboxSignal room)
     {
         // Off the starting thread at once: the workers must not run on the dispatcher's own start.
         await Task.Yield();
-        await foreach (var lease in queue.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        await foreach (var (lease, leasedAt) in queue.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             room.Notify();
             var started = time.GetTimestamp();
+            if (time.GetElapsedTime(leasedAt) > options.LeaseDuration / 2)
+            {
+                // Slow sends ahead of it used up half its lease: sending it now could outlast the lease and let another
+                // dispatcher send it too. It goes back to the queue, due at once, unsent.
+                outcomes.TryWrite(new Finished(new OutboxOutcome(lease, OutboxCompletion.Retry(time.GetUtcNow(), "Released unsent: it waited in the dispatcher's queue for more than half its lease.")), started));
+                continue;
+            }
+
             OutboxCompletion completion;
             try
             {
@@ -326,6 +335,9 @@ internal sealed class OutboxDispatcher(
     }
 
     private static string Truncate(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+
+    /// <summary>A leased row waiting for a worker, with when it was leased.</summary>
+    private readonly record struct Queued(OutboxLease Lease, long LeasedAt);
 
     /// <summary>An outcome waiting to be recorded, with when its send started (for the duration metric).</summary>
     private readonly record struct Finished(OutboxOutcome Outcome, long Started);
