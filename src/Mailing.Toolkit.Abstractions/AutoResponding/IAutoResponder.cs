@@ -1,4 +1,5 @@
 using Mailing.Toolkit.Parsing;
+using Mailing.Toolkit.Security;
 
 namespace Mailing.Toolkit.AutoResponding;
 
@@ -15,6 +16,44 @@ public interface IAutoResponder
     /// <returns>Whether a reply was sent, or why not.</returns>
     /// <exception cref="MailDeliveryException">A rule matched but the reply could not be sent; the sender may get a reply to a later message.</exception>
     Task<AutoResponse> RespondAsync(ParsedMail mail, string? recipient = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Decides like <see cref="RespondAsync(ParsedMail, string?, CancellationToken)"/>, with what is known about where the
+    /// message came from: no reply goes to mail that fails DMARC, fails SPF without a DKIM pass
+    /// (<see cref="MailAuthenticationResults.AllowsAutomaticReply"/>), or is spam, because its sender is likely forged
+    /// and the reply would be backscatter. The inbound pipeline calls this one.
+    /// </summary>
+    /// <param name="mail">The received message.</param>
+    /// <param name="context">The recipient and the verdicts about the message.</param>
+    /// <param name="cancellationToken">Cancels the decision and the send.</param>
+    /// <returns>Whether a reply was sent, or why not.</returns>
+    /// <exception cref="MailDeliveryException">A rule matched but the reply could not be sent.</exception>
+    Task<AutoResponse> RespondAsync(ParsedMail mail, AutoReplyContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Untrusted() is { } untrusted ? Task.FromResult(untrusted) : RespondAsync(mail, context.Recipient, cancellationToken);
+    }
+}
+
+/// <summary>What the receiving side knows about a message an <see cref="IAutoResponder"/> may answer.</summary>
+/// <param name="Recipient">The address the message was received at (envelope recipient), when known.</param>
+/// <param name="Authentication">The SPF, DKIM and DMARC results, when the message was authenticated.</param>
+/// <param name="IsSpam">Whether a spam classifier judged the message spam.</param>
+public sealed record AutoReplyContext(string? Recipient = null, MailAuthenticationResults? Authentication = null, bool IsSpam = false)
+{
+    /// <summary>The response for a message whose sender cannot be trusted with a reply, or <see langword="null"/> when it can.</summary>
+    public AutoResponse? Untrusted()
+    {
+        if (IsSpam)
+            return new AutoResponse(false, null, AutoReplySuppression.Spam, "classified as spam", null);
+        if (Authentication is { AllowsAutomaticReply: false } results)
+        {
+            var reason = results.Dmarc.Status == AuthenticationStatus.Fail ? "DMARC fail" : "SPF fail without a DKIM pass";
+            return new AutoResponse(false, null, AutoReplySuppression.Unauthenticated, reason, null);
+        }
+
+        return null;
+    }
 }
 
 /// <summary>What an <see cref="IAutoResponder"/> did with one message.</summary>
@@ -60,4 +99,10 @@ public enum AutoReplySuppression
 
     /// <summary>This sender already got a reply within the interval.</summary>
     RecentlyReplied,
+
+    /// <summary>The sender is likely forged: the message fails DMARC, or fails SPF without a DKIM pass.</summary>
+    Unauthenticated,
+
+    /// <summary>A spam classifier judged the message spam.</summary>
+    Spam,
 }

@@ -56,14 +56,18 @@ internal sealed class AutoResponder : IAutoResponder
             .ToArray();
     }
 
-    public async Task<AutoResponse> RespondAsync(ParsedMail mail, string? recipient = null, CancellationToken cancellationToken = default)
+    public Task<AutoResponse> RespondAsync(ParsedMail mail, string? recipient = null, CancellationToken cancellationToken = default) =>
+        RespondAsync(mail, new AutoReplyContext(recipient), cancellationToken);
+
+    public async Task<AutoResponse> RespondAsync(ParsedMail mail, AutoReplyContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mail);
+        ArgumentNullException.ThrowIfNull(context);
         cancellationToken.ThrowIfCancellationRequested();
         using var activity = telemetry.StartAutoReply(mail);
         try
         {
-            var response = await DecideAndReplyAsync(mail, recipient, cancellationToken).ConfigureAwait(false);
+            var response = await DecideAndReplyAsync(mail, context, cancellationToken).ConfigureAwait(false);
             AutoResponderTelemetry.SetResponse(activity, response);
             return response;
         }
@@ -74,11 +78,14 @@ internal sealed class AutoResponder : IAutoResponder
         }
     }
 
-    private async Task<AutoResponse> DecideAndReplyAsync(ParsedMail mail, string? recipient, CancellationToken cancellationToken)
+    private async Task<AutoResponse> DecideAndReplyAsync(ParsedMail mail, AutoReplyContext context, CancellationToken cancellationToken)
     {
+        var recipient = context.Recipient;
         var fromAddress = Author(mail)?.Address;
         if (LoopGuards.CheckMessage(mail) is { } sentAutomatically)
             return Suppress(mail, null, sentAutomatically, fromAddress);
+        if (context.Untrusted() is { Suppression: { } suppression, Reason: var reason })
+            return Suppress(mail, null, new Suppressed(suppression, reason!), fromAddress);
         if (ReplyTarget(mail) is not { } target)
             return Suppress(mail, null, new Suppressed(AutoReplySuppression.NoReplyAddress, "no Return-Path or From address"), fromAddress);
         if (CheckAddresses(mail, recipient, target, fromAddress) is { } notAPerson)

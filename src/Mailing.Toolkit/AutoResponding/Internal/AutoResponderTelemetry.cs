@@ -63,6 +63,8 @@ internal sealed class AutoResponderTelemetry
         AutoReplySuppression.OwnAddress => "own_address",
         AutoReplySuppression.NoReplyAddress => "no_reply_address",
         AutoReplySuppression.RecentlyReplied => "recently_replied",
+        AutoReplySuppression.Unauthenticated => "unauthenticated",
+        AutoReplySuppression.Spam => "spam",
         _ => "other",
     };
 }

@@ -39,6 +39,12 @@ public sealed class InboundMail
 
     /// <summary>The attempt, 1 for the first.</summary>
     public int Attempt { get; init; } = 1;
+
+    /// <summary>
+    /// Where the message came from, by SPF, DKIM, ARC and DMARC, when <see cref="InboundProcessingOptions.Authenticate"/>
+    /// is on; otherwise <see langword="null"/>.
+    /// </summary>
+    public Security.MailAuthenticationResults? Authentication { get; init; }
 }
 
 /// <summary>A route of the inbound pipeline as configured: its name, handlers and disposition after success.</summary>

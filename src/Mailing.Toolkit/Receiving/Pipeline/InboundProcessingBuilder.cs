@@ -160,6 +160,19 @@ public sealed class InboundRouteBuilder
         return this;
     }
 
+    /// <summary>
+    /// Matches when the message was authenticated (<see cref="InboundProcessingOptions.Authenticate"/>) and
+    /// <paramref name="predicate"/> holds for the results; for example, with no handler, file forged mail away:
+    /// <c>p.Route("forged").WithAuthentication(a =&gt; a.Dmarc.Disposition == DmarcPolicy.Reject).MoveTo("Junk")</c>.
+    /// A predicate that throws does not match.
+    /// </summary>
+    public InboundRouteBuilder WithAuthentication(Func<Security.MailAuthenticationResults, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        route.Authentication = predicate;
+        return this;
+    }
+
     /// <summary>Handles the route's messages with <typeparamref name="THandler"/>, resolved from a scope per attempt; registered as scoped unless registered already.</summary>
     public InboundRouteBuilder Handle<THandler>()
         where THandler : class, IInboundMailHandler

@@ -52,6 +52,15 @@ public sealed class InboundProcessingOptions
     /// <summary>How long handled keys are remembered. Default 30 days.</summary>
     public TimeSpan DeduplicationRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Whether every message is authenticated (SPF, DKIM, ARC, DMARC) before it is routed, with the results on
+    /// <see cref="InboundMail.Authentication"/>, for routes (<c>WithAuthentication</c>), handlers and the auto-responder,
+    /// which then never answers forged mail. Needs <c>AddMailAuthentication()</c>. Connection facts come from the
+    /// Received header of a trusted receiver (<c>Mailing:Authentication:TrustedReceivers</c>), or a trusted
+    /// Authentication-Results header is believed. Default off.
+    /// </summary>
+    public bool Authenticate { get; set; }
+
     internal TimeSpan EffectiveUnhealthyAfter => UnhealthyAfter ?? (3 * PollInterval) + TimeSpan.FromMinutes(1);
 
     internal MailDisposition EffectiveDefaultDisposition => DefaultDisposition.Trim() switch

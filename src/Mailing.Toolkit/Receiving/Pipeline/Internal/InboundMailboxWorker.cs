@@ -36,6 +36,7 @@ internal sealed class InboundMailboxWorker : IDisposable
     private readonly ILogger logger;
     private readonly SemaphoreSlim passLock = new(1, 1);
     private readonly IInboundDeduplicationStore? deduplication;
+    private readonly Security.IMailAuthenticator? authenticator;
     private DateTimeOffset nextDeduplicationPurge;
 
     // Messages whose quarantine move the receiver cannot do (POP3 has no folders): skipped until the next start,
@@ -52,10 +53,12 @@ internal sealed class InboundMailboxWorker : IDisposable
         InboundTelemetry telemetry,
         TimeProvider time,
         ILogger logger,
-        IInboundDeduplicationStore? deduplication = null)
+        IInboundDeduplicationStore? deduplication = null,
+        Security.IMailAuthenticator? authenticator = null)
     {
         Name = name;
         this.deduplication = deduplication;
+        this.authenticator = authenticator;
         this.receiver = receiver;
         this.parser = parser;
         this.router = router;
@@ -173,11 +176,14 @@ internal sealed class InboundMailboxWorker : IDisposable
     private async Task<Outcome> ProcessAsync(ReceivedMail mail, Slot slot, Activity? activity, CancellationToken intake, CancellationToken processing)
     {
         ParsedMail parsed;
+        Security.MailAuthenticationResults? authentication = null;
         try
         {
             var raw = await mail.OpenReadAsync(processing).ConfigureAwait(false);
             await using (raw.ConfigureAwait(false))
                 parsed = await parser.ParseAsync(raw, processing).ConfigureAwait(false);
+            if (authenticator is not null)
+                authentication = await AuthenticateAsync(mail, parsed, processing).ConfigureAwait(false);
         }
         catch (MailParseException ex)
         {
@@ -200,7 +206,7 @@ internal sealed class InboundMailboxWorker : IDisposable
 
         if (activity is not null && parsed.MessageId is { } messageId)
             activity.SetTag("mailing.message_id", messageId);
-        if (router.Match(parsed, mail.Id) is not { } match)
+        if (router.Match(parsed, authentication, mail.Id) is not { } match)
         {
             var disposition = options.UnroutedFolder is { Length: > 0 } folder ? MailDisposition.MoveTo(folder) : MailDisposition.MarkSeen;
             PipelineLog.Unrouted(logger, mail.Id, parsed.MessageId, disposition.Kind);
@@ -246,20 +252,36 @@ internal sealed class InboundMailboxWorker : IDisposable
             }
         }
 
-        var outcome = await HandleWithRetriesAsync(mail, parsed, match, slot, activity, key, intake, processing).ConfigureAwait(false);
+        var outcome = await HandleWithRetriesAsync(mail, parsed, authentication, match, slot, activity, key, intake, processing).ConfigureAwait(false);
         if (outcome != Outcome.Handled && key is not null)
             await ReleaseDeduplicationAsync(mail, key).ConfigureAwait(false);
         return outcome;
     }
 
     /// <summary>Runs the route's handlers with retries, then acknowledges; quarantines after the last failed attempt.</summary>
-    private async Task<Outcome> HandleWithRetriesAsync(ReceivedMail mail, ParsedMail parsed, RouteMatch match, Slot slot, Activity? activity, string? deduplicationKey, CancellationToken intake, CancellationToken processing)
+    /// <summary>
+    /// Authenticates the raw message (MimeKit loads it again: the checks need its headers exactly as received). DNS
+    /// trouble gives temperror results, not an exception; a message MimeKit cannot load gives none.
+    /// </summary>
+    private async Task<Security.MailAuthenticationResults> AuthenticateAsync(ReceivedMail mail, ParsedMail parsed, CancellationToken cancellationToken)
+    {
+        var raw = await mail.OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (raw.ConfigureAwait(false))
+        {
+            using var message = await MimeKit.MimeMessage.LoadAsync(raw, cancellationToken).ConfigureAwait(false);
+            var results = await authenticator!.AuthenticateAsync(message, null, cancellationToken).ConfigureAwait(false);
+            PipelineLog.Authenticated(logger, mail.Id, parsed.MessageId, results.Spf.Status, results.Dmarc.Status, results.Dmarc.Disposition);
+            return results;
+        }
+    }
+
+    private async Task<Outcome> HandleWithRetriesAsync(ReceivedMail mail, ParsedMail parsed, Security.MailAuthenticationResults? authentication, RouteMatch match, Slot slot, Activity? activity, string? deduplicationKey, CancellationToken intake, CancellationToken processing)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await HandleAsync(mail, parsed, match, attempt, processing).ConfigureAwait(false);
+                await HandleAsync(mail, parsed, authentication, match, attempt, processing).ConfigureAwait(false);
                 if (deduplicationKey is not null)
                     await CompleteDeduplicationAsync(mail, deduplicationKey).ConfigureAwait(false);
                 slot.Release();
@@ -369,7 +391,7 @@ internal sealed class InboundMailboxWorker : IDisposable
         }
     }
 
-    private async Task HandleAsync(ReceivedMail mail, ParsedMail parsed, RouteMatch match, int attempt, CancellationToken cancellationToken)
+    private async Task HandleAsync(ReceivedMail mail, ParsedMail parsed, Security.MailAuthenticationResults? authentication, RouteMatch match, int attempt, CancellationToken cancellationToken)
     {
         // A child of the message's receive span; what the handlers do (an auto-reply and its send) is a child of this one.
         using var activity = telemetry.StartHandle(Name, match.Route.Name, attempt);
@@ -386,6 +408,7 @@ internal sealed class InboundMailboxWorker : IDisposable
                     Route = match.Route,
                     Recipient = match.Recipient,
                     Attempt = attempt,
+                    Authentication = authentication,
                 };
                 foreach (var type in match.Route.Handlers)
                 {

@@ -49,8 +49,11 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
         var parser = services.GetRequiredService<IMailParser>();
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         var deduplication = this.options.Deduplicate ? services.GetRequiredService<IInboundDeduplicationStore>() : null;
+        var authenticator = this.options.Authenticate
+            ? services.GetService<Security.IMailAuthenticator>() ?? throw new InvalidOperationException("Mailing:Inbound:Authenticate is on, but no IMailAuthenticator is registered: add AddMailAuthentication().")
+            : null;
         workers = mailboxes
-            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>(), deduplication))
+            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>(), deduplication, authenticator))
             .ToArray();
         telemetry.Mailboxes = () => Statuses;
     }

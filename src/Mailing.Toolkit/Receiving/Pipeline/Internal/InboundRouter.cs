@@ -38,6 +38,8 @@ internal sealed class InboundRouteDefinition(string name, bool isDefault)
     public List<Type> Handlers { get; } = [];
 
     public MailDisposition? Disposition { get; set; }
+
+    public Func<Security.MailAuthenticationResults, bool>? Authentication { get; set; }
 }
 
 /// <summary>A route that matched a message, with the recipient it matched on.</summary>
@@ -56,6 +58,8 @@ internal sealed class InboundRouter
     public InboundRouter(InboundRouteTable table, InboundProcessingOptions options, ILogger logger)
     {
         this.logger = logger;
+        if (!options.Authenticate && table.Routes.FirstOrDefault(r => r.Authentication is not null) is { } needsResults)
+            throw new InvalidOperationException($"The inbound route '{needsResults.Name}' uses WithAuthentication(), but Mailing:Inbound:Authenticate is off: turn it on (and call AddMailAuthentication()).");
         var disposition = options.EffectiveDefaultDisposition;
         routes = table.Routes.Select(r => new CompiledRoute(r, disposition, options.RegexTimeout)).ToArray();
         fallback = table.Default is { } d ? new CompiledRoute(d, disposition, options.RegexTimeout) : null;
@@ -63,7 +67,7 @@ internal sealed class InboundRouter
 
     public IEnumerable<InboundRoute> Routes => routes.Select(r => r.Route).Concat(fallback is null ? [] : [fallback.Route]);
 
-    public RouteMatch? Match(ParsedMail mail, string id)
+    public RouteMatch? Match(ParsedMail mail, Security.MailAuthenticationResults? authentication, string id)
     {
         var recipients = mail.DeliveredTo
             .Concat(mail.To.Concat(mail.Cc).Concat(mail.Bcc).Select(a => a.Address))
@@ -73,12 +77,17 @@ internal sealed class InboundRouter
         {
             try
             {
-                if (route.TryMatch(mail, recipients, out var recipient))
+                if (route.TryMatch(mail, authentication, recipients, out var recipient))
                     return new RouteMatch(route.Route, route.Disposition, recipient);
             }
             catch (RegexMatchTimeoutException)
             {
                 PipelineLog.RouteTimedOut(logger, route.Route.Name, id);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A user predicate (WithAuthentication) that throws does not match; the next route may.
+                PipelineLog.RoutePredicateFailed(logger, ex, route.Route.Name, id);
             }
         }
 
@@ -90,11 +99,14 @@ internal sealed class InboundRouter
         private readonly AddressPattern[] recipients;
         private readonly Regex? subject;
         private readonly (string Name, Regex? Pattern)[] headers;
+        private readonly Func<Security.MailAuthenticationResults, bool>? authentication;
 
         public CompiledRoute(InboundRouteDefinition definition, MailDisposition defaultDisposition, TimeSpan timeout)
         {
-            if (definition.Handlers.Count == 0)
-                throw new InvalidOperationException($"The inbound route '{definition.Name}' has no handler: call Handle<THandler>() or AutoRespond() on it.");
+            // A route without handlers only files messages, so it must say where.
+            if (definition.Handlers.Count == 0 && definition.Disposition is null)
+                throw new InvalidOperationException($"The inbound route '{definition.Name}' has no handler and no disposition: call Handle<THandler>() or AutoRespond() on it, or MoveTo(folder)/Delete() to only file its messages.");
+            authentication = definition.Authentication;
             Route = new InboundRoute(definition.Name, definition.IsDefault, definition.Handlers.ToArray(), definition.Disposition);
             Disposition = definition.Disposition ?? defaultDisposition;
             recipients = definition.Recipients.Select(p => new AddressPattern(p.StartsWith('+') ? "*" + p + "@*" : p)).ToArray();
@@ -106,9 +118,11 @@ internal sealed class InboundRouter
 
         public MailDisposition Disposition { get; }
 
-        public bool TryMatch(ParsedMail mail, string[] candidates, out string? recipient)
+        public bool TryMatch(ParsedMail mail, Security.MailAuthenticationResults? results, string[] candidates, out string? recipient)
         {
             recipient = null;
+            if (authentication is not null && (results is null || !authentication(results)))
+                return false;
             if (recipients.Length > 0)
             {
                 recipient = candidates.FirstOrDefault(c => recipients.Any(p => p.IsMatch(c)));

@@ -55,4 +55,10 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 3216, Level = LogLevel.Warning, Message = "The inbound de-duplication store failed for message {Id} of mailbox {Mailbox}")]
     public static partial void DeduplicationStoreFailed(ILogger logger, Exception exception, string id, string mailbox);
+
+    [LoggerMessage(EventId = 3217, Level = LogLevel.Warning, Message = "Route {Route}: its WithAuthentication predicate threw on message {Id}; the route was skipped")]
+    public static partial void RoutePredicateFailed(ILogger logger, Exception exception, string route, string id);
+
+    [LoggerMessage(EventId = 3218, Level = LogLevel.Debug, Message = "Message {Id} ({MessageId}) authenticated: SPF {Spf}, DMARC {Dmarc}, disposition {Disposition}")]
+    public static partial void Authenticated(ILogger logger, string id, string? messageId, Security.AuthenticationStatus spf, Security.AuthenticationStatus dmarc, Security.DmarcPolicy disposition);
 }
