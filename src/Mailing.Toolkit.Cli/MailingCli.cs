@@ -19,6 +19,7 @@ internal static class MailingCli
             ["parse"] = new ParseCommand(),
             ["render"] = new RenderCommand(),
             ["outbox"] = new OutboxCommand(),
+            ["check"] = new CheckCommand(),
         };
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
