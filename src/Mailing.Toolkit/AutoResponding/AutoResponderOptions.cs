@@ -55,7 +55,7 @@ public sealed class AutoReplyRule
     /// <summary>
     /// Address patterns the message must have been received at: <c>support@shop.example</c>, <c>*@shop.example</c>,
     /// <c>support*@*</c>. A pattern without a <c>+tag</c> also matches tagged addresses (<c>support+1234@shop.example</c>).
-    /// Checked against the recipient passed to <see cref="IAutoResponder.RespondAsync"/>, or else Delivered-To, To and Cc.
+    /// Checked against the recipient passed to <see cref="IAutoResponder.RespondAsync(Parsing.ParsedMail, string?, CancellationToken)"/>, or else Delivered-To, To and Cc.
     /// </summary>
     public IList<string> Recipients { get; } = new List<string>();
 

@@ -96,6 +96,7 @@ public sealed class DnsmasqFixture : IAsyncLifetime
             log-facility={Path.Combine(Root, "dnsmasq.log")}
             pid-file={Path.Combine(Root, "dnsmasq.pid")}
             local=/{Domain}/
+            local=/test/
             address=/mail.{Domain}/127.0.0.1
             mx-host={Domain},mail.{Domain},10
             txt-record={Domain},"v=spf1 ip4:127.0.0.0/8 -all"
@@ -150,4 +151,4 @@ public sealed class DnsmasqFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(DnsmasqFixture.Collection)]
-public sealed class DnsmasqCollection : ICollectionFixture<DnsmasqFixture>;
+public sealed class DnsmasqCollectionDefinition : ICollectionFixture<DnsmasqFixture>;

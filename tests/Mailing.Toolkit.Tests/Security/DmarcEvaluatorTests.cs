@@ -176,6 +176,17 @@ public sealed class DmarcEvaluatorTests
     }
 
     [Fact]
+    public async Task EvaluateAsync_TopLevelLookupFailsAfterTheRecordWasFound_StillEvaluates()
+    {
+        var zone = new InMemoryDnsZone().Add("_dmarc.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject").AddTimeout("_dmarc.com");
+
+        var result = await Evaluate(zone, "example.com", Spf(AuthenticationStatus.Pass, "mail.example.com"), []);
+
+        Assert.Equal(AuthenticationStatus.Pass, result.Status);
+        Assert.Equal("example.com", result.OrganizationalDomain);
+    }
+
+    [Fact]
     public async Task EvaluateAsync_NoAlignedPassButDkimTempError_GivesTempErrorNotFail()
     {
         var zone = new InMemoryDnsZone().Add("_dmarc.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject");

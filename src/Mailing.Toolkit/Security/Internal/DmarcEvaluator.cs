@@ -96,7 +96,8 @@ internal sealed class DmarcEvaluator
     /// <summary>
     /// Organizational domain (RFC 9989 section 4.10.2): walking up, a record with <c>psd=n</c> marks its own domain,
     /// one with <c>psd=y</c> the domain one label below it; without either, the shortest domain that has a record;
-    /// without any record, the domain itself. <see langword="null"/> when DNS failed.
+    /// without any record, the domain itself. <see langword="null"/> when DNS failed before any record was found; a
+    /// failure higher up keeps the shortest domain found so far.
     /// </summary>
     internal async ValueTask<string?> FindOrganizationalDomainAsync(string domain, CancellationToken cancellationToken)
     {
@@ -105,8 +106,10 @@ internal sealed class DmarcEvaluator
         foreach (var target in WalkTargets(domain))
         {
             var lookup = await QueryRecordAsync(target, cancellationToken).ConfigureAwait(false);
+            // A failure above a domain that has a record only hides what a shorter name might say: keep what was
+            // found. With nothing found yet the answer is unknown.
             if (lookup.Failed)
-                return null;
+                return shortestWithRecord;
             if (lookup.Record is { } record)
             {
                 if (record.PublicSuffix == 'n')

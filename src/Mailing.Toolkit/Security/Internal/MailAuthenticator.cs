@@ -21,7 +21,7 @@ internal sealed class MailAuthenticator : IMailAuthenticator
     {
         this.options = options;
         var locator = new DnsDkimKeyLocator(resolver);
-        spf = new SpfEvaluator(resolver, logger: logger, time: time);
+        spf = new SpfEvaluator(resolver, logger: logger, time: time, receivingHost: options.AuthServId);
         dkim = new DkimSignatureVerifier(locator, time, options.MaximumDkimSignatures);
         arc = new ArcChainVerifier(locator);
         dmarc = new DmarcEvaluator(resolver);
@@ -47,7 +47,7 @@ internal sealed class MailAuthenticator : IMailAuthenticator
         }
         else
         {
-            spfResult = await spf.CheckAsync(connection, cancellationToken).ConfigureAwait(false);
+            spfResult = await spf.CheckAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         var dkimResults = await dkim.VerifyAllAsync(message, cancellationToken).ConfigureAwait(false);
