@@ -35,7 +35,7 @@ public sealed class RspamdOptions
     /// <summary>The controller password, sent in the <c>Password</c> header when set; never logged. Default none.</summary>
     public string? Password { get; set; }
 
-    /// <summary>How long connecting may take. Default 5 seconds.</summary>
+    /// <summary>How long connecting may take; <see cref="Timeout"/> bounds it too. Default 5 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the whole check may take, connecting included. Default 15 seconds.</summary>
@@ -76,7 +76,7 @@ public sealed class SpamAssassinOptions
     /// Default 15.</summary>
     public double RejectScore { get; set; } = 15;
 
-    /// <summary>How long connecting may take. Default 5 seconds.</summary>
+    /// <summary>How long connecting may take; <see cref="Timeout"/> bounds it too. Default 5 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the whole check may take, connecting included. Default 30 seconds.</summary>

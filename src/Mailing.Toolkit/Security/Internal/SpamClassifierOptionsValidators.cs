@@ -52,8 +52,8 @@ internal static class SpamOptionsChecks
     {
         if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromMinutes(10))
             errors.Add($"{path}:Timeout must be between 00:00:00.001 and 00:10:00 (was {timeout:c}).");
-        if (connectTimeout <= TimeSpan.Zero || connectTimeout > timeout)
-            errors.Add($"{path}:ConnectTimeout must be positive and at most Timeout (was {connectTimeout:c}).");
+        if (connectTimeout <= TimeSpan.Zero || connectTimeout > TimeSpan.FromMinutes(10))
+            errors.Add($"{path}:ConnectTimeout must be between 00:00:00.001 and 00:10:00 (was {connectTimeout:c}).");
         if (maxMessageBytes is < 1024 or > MaxMessageLimit)
             errors.Add($"{path}:MaxMessageBytes must be 1024-{MaxMessageLimit.ToString(CultureInfo.InvariantCulture)} (was {maxMessageBytes.ToString(CultureInfo.InvariantCulture)}).");
         if (maxResponseBytes is < 1024 or > MaxResponseLimit)

@@ -108,7 +108,8 @@ internal static class SpamReplies
         bool? isSpam = null;
         double score = 0, threshold = 0;
         int? contentLength = null;
-        foreach (var line in Latin1(reply[(statusEnd + 2)..headerEnd]).Split("\r\n"))
+        var headerLines = headerEnd > statusEnd ? Latin1(reply[(statusEnd + 2)..headerEnd]).Split("\r\n") : [];
+        foreach (var line in headerLines)
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0)
