@@ -62,6 +62,32 @@ public sealed class RspamdClassifierTests
     }
 
     [Fact]
+    public async Task ClassifyAsync_SendAuthenticationResultsOff_SendsTheMessageAsItIs()
+    {
+        var handler = new StubHandler(_ => Json(GtubeReply));
+        var context = new SpamCheckContext { Authentication = SpamAssassinClassifierTests.AuthenticationResults() };
+
+        await Classifier(handler, o => o.SendAuthenticationResults = false).ClassifyAsync(SpamTestMessages.Create(), context);
+
+        Assert.StartsWith("From: Alice <alice@example.com>\r\n", Assert.Single(handler.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClassifyAsync_UnsafeAuthServId_LeavesTheFieldOut()
+    {
+        var handler = new StubHandler(_ => Json(GtubeReply));
+        var results = SpamAssassinClassifierTests.AuthenticationResults();
+        var context = new SpamCheckContext
+        {
+            Authentication = new MailAuthenticationResults { AuthServId = "mx.example.org\r\nX-Spam: no", Spf = results.Spf, Arc = results.Arc, Dmarc = results.Dmarc },
+        };
+
+        await Classifier(handler).ClassifyAsync(SpamTestMessages.Create(), context);
+
+        Assert.StartsWith("From: Alice <alice@example.com>\r\n", Assert.Single(handler.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ClassifyAsync_NullReversePath_SendsAngleBrackets()
     {
         var handler = new StubHandler(_ => Json(GtubeReply));

@@ -178,14 +178,16 @@ public sealed class SpamAssassinClassifierTests
         var context = new SpamCheckContext
         {
             Connection = new MailConnectionInfo(IPAddress.Parse("192.0.2.10"), "mail.example.com", "alice@example.com"),
+            ClientHostName = "mx-out.example.com",
             Authentication = AuthenticationResults(),
         };
 
         await Classifier(spamd.Port).ClassifyAsync(SpamTestMessages.Create(), context);
 
         var body = Body(Assert.Single(spamd.Requests));
-        Assert.StartsWith("Received: from mail.example.com ([192.0.2.10])\r\n\tby ", body, StringComparison.Ordinal);
-        Assert.Contains("with ESMTP; Mon, 07 Dec 2026 15:00:00 +0000\r\nAuthentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=example.com;\r\n\tdkim=pass header.d=example.com header.s=sel;\r\n\tarc=none;\r\n\tdmarc=pass header.from=example.com\r\nFrom: ", body, StringComparison.Ordinal);
+        Assert.StartsWith("Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=example.com;\r\n\tdkim=pass header.d=example.com header.s=sel;\r\n\tarc=none;\r\n\tdmarc=pass header.from=example.com\r\nReceived: from mail.example.com (mx-out.example.com [192.0.2.10])\r\n\tby ", body, StringComparison.Ordinal);
+        Assert.Contains(" with ESMTP; Mon, 07 Dec 2026 15:00:00 +0000\r\nFrom: ", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Injected", body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,8 +199,30 @@ public sealed class SpamAssassinClassifierTests
         await Classifier(spamd.Port).ClassifyAsync(SpamTestMessages.Create(), context);
 
         var body = Body(Assert.Single(spamd.Requests));
-        Assert.StartsWith("Received: from unknown ([127.0.0.1])", body, StringComparison.Ordinal);
+        Assert.StartsWith("Received: from unknown (unknown [127.0.0.1])", body, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Spam-Flag", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClassifyAsync_Ipv6Client_IsWrittenAsAnIpv6AddressLiteral()
+    {
+        await using var spamd = ScriptedSpamd.Answering(Reply("False ; 0.1 / 5.0", ""));
+        var context = new SpamCheckContext { Connection = new MailConnectionInfo(IPAddress.Parse("2001:db8::25"), "mail.example.com", null) };
+
+        await Classifier(spamd.Port, o => o.SendConnectionInfo = true).ClassifyAsync(SpamTestMessages.Create(), context);
+
+        Assert.StartsWith("Received: from mail.example.com (unknown [IPv6:2001:db8::25])", Body(Assert.Single(spamd.Requests)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClassifyAsync_SendConnectionInfoOff_SendsTheMessageAsItIs()
+    {
+        await using var spamd = ScriptedSpamd.Answering(Reply("False ; 0.1 / 5.0", ""));
+        var context = new SpamCheckContext { Connection = new MailConnectionInfo(IPAddress.Loopback, "mail.example.com", null), Authentication = AuthenticationResults() };
+
+        await Classifier(spamd.Port, o => o.SendConnectionInfo = false).ClassifyAsync(SpamTestMessages.Create(), context);
+
+        Assert.StartsWith("From: Alice <alice@example.com>\r\n", Body(Assert.Single(spamd.Requests)), StringComparison.Ordinal);
     }
 
     internal static MailAuthenticationResults AuthenticationResults() => new()

@@ -23,10 +23,12 @@ internal sealed class SpamAssassinClassifier(SpamAssassinOptions options, string
         var prefix = new List<string>(2);
         if (options.SendConnectionInfo && context is not null)
         {
-            if (context.Connection is { } connection && SpamRequestContent.ReceivedField(connection, Environment.MachineName, time.GetUtcNow()) is { } received)
-                prefix.Add(received);
+            // Top down as a receiving MTA leaves them: its Authentication-Results above its own Received field, which
+            // is where SpamAssassin's AuthRes plugin expects the results of the receiving host.
             if (context.Authentication is { } authentication && SpamRequestContent.AuthenticationResultsField(authentication) is { } results)
                 prefix.Add(results);
+            if (context.Connection is { } connection && SpamRequestContent.ReceivedField(connection, context.ClientHostName, Environment.MachineName, time.GetUtcNow()) is { } received)
+                prefix.Add(received);
         }
 
         var body = SpamRequestContent.Write(message, prefix, options.MaxMessageBytes, cancellationToken);

@@ -70,15 +70,20 @@ internal static class SpamRequestContent
         return text.ToString();
     }
 
-    /// <summary>A Received field recording the client's hand-over, as an MTA would have written it.</summary>
-    public static string? ReceivedField(MailConnectionInfo connection, string byHost, DateTimeOffset now)
+    /// <summary>
+    /// A Received field recording the client's hand-over as Postfix writes it (<c>from HELO (rDNS [IP])</c>, the rDNS
+    /// name <c>unknown</c> when it is not known), which SpamAssassin parses for its relay rules.
+    /// </summary>
+    public static string? ReceivedField(MailConnectionInfo connection, string? clientHostName, string byHost, DateTimeOffset now)
     {
-        if (connection.ClientAddress is null)
+        if (connection.ClientAddress is not { } address)
             return null;
         var helo = IsToken(connection.HeloName) ? connection.HeloName : "unknown";
+        var reverse = IsToken(clientHostName) ? clientHostName : "unknown";
+        var literal = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6:" + address : address.ToString();
         var date = now.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal);
         var by = IsToken(byHost) ? byHost : "localhost";
-        return $"Received: from {helo} ([{connection.ClientAddress}])\r\n\tby {by} with ESMTP; {date}";
+        return $"Received: from {helo} ({reverse} [{literal}])\r\n\tby {by} with ESMTP; {date}";
     }
 
     /// <summary>The RFC 8601 spelling of a result: lower case.</summary>
