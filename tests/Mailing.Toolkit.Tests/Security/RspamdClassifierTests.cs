@@ -88,6 +88,23 @@ public sealed class RspamdClassifierTests
     }
 
     [Fact]
+    public async Task ClassifyAsync_Smtputf8Addresses_AreLeftOutOfFromAndRcpt()
+    {
+        var handler = new StubHandler(_ => Json(GtubeReply));
+        var context = new SpamCheckContext
+        {
+            Connection = new MailConnectionInfo(null, "mail.example.com", "jörg@example.com"),
+            Recipients = ["bjørn@example.org", "carol@example.org"],
+        };
+
+        await Classifier(handler).ClassifyAsync(SpamTestMessages.Create(), context);
+
+        var request = Assert.Single(handler.Requests);
+        Assert.DoesNotContain("From", request.Headers.Keys);
+        Assert.Equal("carol@example.org", request.Headers["Rcpt"]);
+    }
+
+    [Fact]
     public async Task ClassifyAsync_NullReversePath_SendsAngleBrackets()
     {
         var handler = new StubHandler(_ => Json(GtubeReply));

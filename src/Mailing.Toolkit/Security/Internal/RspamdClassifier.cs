@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 
@@ -109,14 +110,27 @@ internal sealed class RspamdClassifier : ISpamClassifier
             if (!string.IsNullOrEmpty(connection.HeloName))
                 headers.Add(("Helo", HeaderSafety.EnsureSingleLine(connection.HeloName, "SpamCheckContext.Connection.HeloName", nameof(context))));
             if (connection.EnvelopeFrom is { } from)
-                headers.Add(("From", from.Length == 0 ? "<>" : HeaderSafety.EnsureSingleLine(from, "SpamCheckContext.Connection.EnvelopeFrom", nameof(context))));
+            {
+                HeaderSafety.EnsureSingleLine(from, "SpamCheckContext.Connection.EnvelopeFrom", nameof(context));
+                if (from.Length == 0)
+                    headers.Add(("From", "<>"));
+                else if (Ascii.IsValid(from))
+                    headers.Add(("From", from));
+            }
         }
 
         if (context is not null)
         {
             // HttpClient writes repeated values as one comma-separated line; rspamd splits Rcpt on commas outside quotes.
+            // rspamd (3.4) refuses SMTPUTF8 addresses in From and Rcpt and scores the message BROKEN_HEADERS for it, so
+            // those are left out: rspamd then reads the message's own From and To instead.
             foreach (var recipient in context.Recipients)
-                headers.Add(("Rcpt", HeaderSafety.EnsureSingleLine(recipient, "SpamCheckContext.Recipients", nameof(context))));
+            {
+                HeaderSafety.EnsureSingleLine(recipient, "SpamCheckContext.Recipients", nameof(context));
+                if (Ascii.IsValid(recipient))
+                    headers.Add(("Rcpt", recipient));
+            }
+
             if (!string.IsNullOrEmpty(context.AuthenticatedUser))
                 headers.Add(("User", HeaderSafety.EnsureSingleLine(context.AuthenticatedUser, "SpamCheckContext.AuthenticatedUser", nameof(context))));
             if (!string.IsNullOrEmpty(context.ClientHostName))
