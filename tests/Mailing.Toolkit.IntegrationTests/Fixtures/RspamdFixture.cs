@@ -85,7 +85,7 @@ public sealed class RspamdFixture : IAsyncLifetime
         if (process is { } running)
         {
             process = null;
-            await FixtureProcess.StopAsync(running, TimeSpan.FromSeconds(15), "kill", "-TERM", running.Id.ToString(CultureInfo.InvariantCulture));
+            await SpamServerProcess.TerminateAsync(running, TimeSpan.FromSeconds(15));
         }
     }
 

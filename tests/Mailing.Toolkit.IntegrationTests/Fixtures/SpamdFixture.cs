@@ -78,7 +78,7 @@ public sealed class SpamdFixture : IAsyncLifetime
         if (process is { } running)
         {
             process = null;
-            await FixtureProcess.StopAsync(running, TimeSpan.FromSeconds(15), "kill", "-TERM", running.Id.ToString(CultureInfo.InvariantCulture));
+            await SpamServerProcess.TerminateAsync(running, TimeSpan.FromSeconds(15));
         }
     }
 
