@@ -149,8 +149,37 @@ public sealed class DkimOracleTests
         var forged = Encoding.ASCII.GetBytes(text.Replace("\r\n\r\n", "\r\nFrom: ceo@example.test\r\n\r\n", StringComparison.Ordinal));
 
         var python = await DkimOracles.PythonAsync(forged, Records);
+        var opendkim = await DkimOracles.OpenDkimAsync(forged, Records);
 
         Assert.Equal(1, python.ExitCode);
+        Assert.Equal(["fail"], DkimOracles.OpenDkimResults(opendkim));
+    }
+
+    [SkippableFact]
+    public async Task OpenSslKeys_RecordsMadeWithTheDocumentedCommands_Verify()
+    {
+        using var dir = new TempFolder();
+        var rsaPath = Path.Combine(dir.Path, "rsa.pem");
+        var edPath = Path.Combine(dir.Path, "ed.pem");
+        // The commands of docs/security.md (DKIM signing: keys and the DNS record).
+        await DkimOracles.ShellAsync($"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '{rsaPath}' && openssl genpkey -algorithm ed25519 -out '{edPath}'");
+        var rsaKey = (await DkimOracles.ShellAsync($"openssl pkey -in '{rsaPath}' -pubout -outform DER | base64 -w0")).Trim();
+        var edKey = (await DkimOracles.ShellAsync($"openssl pkey -in '{edPath}' -pubout -outform DER | tail -c 32 | base64 -w0")).Trim();
+        var records = new Dictionary<string, string>
+        {
+            ["r1._domainkey.example.test"] = $"v=DKIM1; k=rsa; p={rsaKey}",
+            ["e1._domainkey.example.test"] = $"v=DKIM1; k=ed25519; p={edKey}",
+        };
+
+        var sent = await SignAsync(o =>
+        {
+            o.Keys.Add(new DkimSigningKey { Domain = "example.test", Selector = "r1", PrivateKeyPath = rsaPath });
+            o.Keys.Add(new DkimSigningKey { Domain = "example.test", Selector = "e1", Algorithm = "ed25519-sha256", PrivateKeyPath = edPath });
+        }, PlainMessage());
+
+        var python = await DkimOracles.PythonAsync(sent, records);
+        Assert.True(python.ExitCode == 0, python.Output);
+        Assert.Equal(["pass", "pass"], DkimOracles.OpenDkimResults(await DkimOracles.OpenDkimAsync(sent, records)));
     }
 
     [SkippableFact]

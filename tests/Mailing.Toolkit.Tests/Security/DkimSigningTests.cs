@@ -245,6 +245,8 @@ public sealed class DkimSigningTests
     [InlineData("Algorithm", "rsa-sha1", "Mailing:Dkim:Keys:0:Algorithm 'rsa-sha1' must be rsa-sha256 or ed25519-sha256")]
     [InlineData("Algorithm", "ed25519-sha256", "Mailing:Dkim:Keys:0:Algorithm is ed25519-sha256, which needs an Ed25519 key, but the private key is an RSA key")]
     [InlineData("AgentOrUserIdentifier", "@other.test", "Mailing:Dkim:Keys:0:AgentOrUserIdentifier '@other.test' must be in Mailing:Dkim:Keys:0:Domain 'example.test'")]
+    [InlineData("AgentOrUserIdentifier", "a b@example.test", "Mailing:Dkim:Keys:0:AgentOrUserIdentifier 'a b@example.test' must be an address or '@domain'")]
+    [InlineData("AgentOrUserIdentifier", "jürgen@example.test", "Mailing:Dkim:Keys:0:AgentOrUserIdentifier 'jürgen@example.test' must be an address or '@domain'")]
     [InlineData("PrivateKeyPath", "/nonexistent/key.pem", "Mailing:Dkim:Keys:0 sets more than one of PrivateKeyPath, PrivateKeyPem and CertificateThumbprint")]
     public void Start_BadKeyEntry_FailsNamingTheKey(string property, string value, string expected)
     {

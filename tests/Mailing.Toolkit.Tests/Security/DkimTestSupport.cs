@@ -86,6 +86,23 @@ internal static class DkimOracles
         return result;
     }
 
+    /// <summary>Runs a shell command line (openssl and coreutils); returns its standard output, failing the test on a non-zero exit.</summary>
+    public static async Task<string> ShellAsync(string command)
+    {
+        Require("/usr/bin/openssl", "openssl");
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"'{command}' exited with {process.ExitCode}: {await stderr}");
+        return await stdout;
+    }
+
     /// <summary>The dkim= results opendkim wrote into its Authentication-Results header, in order.</summary>
     public static string[] OpenDkimResults(OracleResult result) =>
         System.Text.RegularExpressions.Regex.Matches(result.Output, @"\bdkim=(\w+)").Select(m => m.Groups[1].Value).ToArray();

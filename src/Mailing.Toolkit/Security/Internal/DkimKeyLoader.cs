@@ -108,7 +108,7 @@ internal static class DkimKeyLoader
             auid = key.AgentOrUserIdentifier.Trim();
             var at = auid.LastIndexOf('@');
             var auidDomain = at < 0 ? null : NormalizeDomain(auid[(at + 1)..], $"{keyPath}:AgentOrUserIdentifier", errors);
-            if (at < 0 || HeaderSafety.ContainsLineBreakOrNul(auid) || auid.AsSpan(0, at).ContainsAny(" ;\t"))
+            if (at < 0 || auid.Any(c => c is <= ' ' or > '~' or ';'))
                 errors.Add($"{keyPath}:AgentOrUserIdentifier '{Printable(auid)}' must be an address or '@domain', such as '@news.example.com'.");
             else if (auidDomain is not null && domain is not null && !DkimKeyRing.IsSameOrSubdomain(auidDomain, domain))
                 errors.Add($"{keyPath}:AgentOrUserIdentifier '{Printable(auid)}' must be in {keyPath}:Domain '{domain}' or a subdomain of it.");
