@@ -10,7 +10,7 @@ namespace Mailing.Toolkit;
 /// The sender built around a transport does everything the built-in senders do before and after delivery:
 /// it converts a <see cref="MailMessage"/> (with the <c>Date</c> from the container's <see cref="TimeProvider"/>),
 /// fills the default From (<c>Mailing:DefaultFrom</c>) and a Message-ID, derives the envelope from the headers
-/// unless the caller gave one, runs every <see cref="IOutgoingMailFilter"/> in registration order, rejects headers
+/// unless the caller gave one, runs every <see cref="IOutgoingMailFilter"/> (by stage, then in registration order), rejects headers
 /// that contain CR, LF or NUL, and records the <c>mailing.send</c> span, the <c>mailing.messages.sent</c>,
 /// <c>mailing.messages.failed</c> and <c>mailing.send.duration</c> instruments and the send logs.
 /// A transport only delivers.

@@ -49,11 +49,38 @@ public sealed class OutgoingMail
 }
 
 /// <summary>
-/// Runs before any transport, in registration order, on every message sent through any
-/// <see cref="IMailSender"/> of the container. Register with <c>AddOutgoingFilter&lt;T&gt;()</c>.
+/// Where an <see cref="IOutgoingMailFilter"/> runs in the outgoing pipeline. Filters run by ascending stage, and in
+/// registration order within one stage, whatever order they were registered in: a signature made at
+/// <see cref="Signature"/> covers the message as every content and encryption filter left it.
+/// </summary>
+/// <remarks>
+/// The values leave room between them: a filter may return a value of its own, such as
+/// <c>(OutgoingMailFilterStage)150</c>, to run after encryption and before signatures.
+/// </remarks>
+public enum OutgoingMailFilterStage
+{
+    /// <summary>The default: filters that change headers, body or envelope (redirect, tagging, templates, footers).</summary>
+    Content = 0,
+
+    /// <summary>Filters that encrypt or sign the content itself (S/MIME, OpenPGP); after every content filter.</summary>
+    Encryption = 100,
+
+    /// <summary>Filters that sign the message as it goes on the wire (DKIM); last, after every other filter.</summary>
+    Signature = 200,
+}
+
+/// <summary>
+/// Runs before any transport, on every message sent through any <see cref="IMailSender"/> of the container: by
+/// ascending <see cref="Stage"/>, then in registration order. Register with <c>AddOutgoingFilter&lt;T&gt;()</c>.
 /// </summary>
 public interface IOutgoingMailFilter
 {
+    /// <summary>
+    /// The stage this filter runs in; <see cref="OutgoingMailFilterStage.Content"/> unless it says otherwise. It is read
+    /// once, when the pipeline is built, so it must not change.
+    /// </summary>
+    OutgoingMailFilterStage Stage => OutgoingMailFilterStage.Content;
+
     /// <summary>Inspects or changes the message; throw to stop the send.</summary>
     ValueTask OnSendingAsync(OutgoingMail mail, CancellationToken cancellationToken);
 }

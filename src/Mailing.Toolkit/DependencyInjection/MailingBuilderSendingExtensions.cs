@@ -105,7 +105,10 @@ public static class MailingBuilderSendingExtensions
         return AddTransportCore<TTransport>(builder, name);
     }
 
-    /// <summary>Adds an <see cref="IOutgoingMailFilter"/> that runs before every transport, after the filters added before it.</summary>
+    /// <summary>
+    /// Adds an <see cref="IOutgoingMailFilter"/> that runs before every transport: after the filters of earlier stages
+    /// (<see cref="IOutgoingMailFilter.Stage"/>), and after the filters of its own stage added before it.
+    /// </summary>
     public static IMailingBuilder AddOutgoingFilter<TFilter>(this IMailingBuilder builder)
         where TFilter : class, IOutgoingMailFilter
     {

@@ -6,7 +6,8 @@ namespace Mailing.Toolkit.Sending.Internal;
 
 /// <summary>
 /// What every sender does before its transport: fill the default From and a Message-ID, derive the
-/// envelope, run the <see cref="IOutgoingMailFilter"/>s in registration order, then reject unsafe headers.
+/// envelope, run the <see cref="IOutgoingMailFilter"/>s by stage (registration order within a stage, so a
+/// signature filter runs last whenever it was added), then reject unsafe headers.
 /// </summary>
 internal sealed class OutgoingMailPipeline
 {
@@ -17,7 +18,8 @@ internal sealed class OutgoingMailPipeline
     {
         var configured = options.Value.DefaultFrom;
         defaultFrom = string.IsNullOrWhiteSpace(configured) ? null : EmailAddress.Parse(configured);
-        this.filters = filters.ToArray();
+        // OrderBy is a stable sort: filters of one stage keep their registration order.
+        this.filters = filters.OrderBy(f => f.Stage).ToArray();
     }
 
     public async ValueTask<OutgoingMail> PrepareAsync(MimeMessage message, MailEnvelope? envelope, string? senderName, CancellationToken cancellationToken)
