@@ -45,6 +45,9 @@ public sealed class InboundMail
     /// is on; otherwise <see langword="null"/>.
     /// </summary>
     public Security.MailAuthenticationResults? Authentication { get; init; }
+
+    /// <summary>The spam classifier's verdict when <see cref="InboundProcessingOptions.ClassifySpam"/> is on; otherwise <see langword="null"/>.</summary>
+    public Security.SpamVerdict? Spam { get; init; }
 }
 
 /// <summary>A route of the inbound pipeline as configured: its name, handlers and disposition after success.</summary>

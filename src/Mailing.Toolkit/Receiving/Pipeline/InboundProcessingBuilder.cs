@@ -173,6 +173,18 @@ public sealed class InboundRouteBuilder
         return this;
     }
 
+    /// <summary>
+    /// Matches when the message was classified (<see cref="InboundProcessingOptions.ClassifySpam"/>) and
+    /// <paramref name="predicate"/> holds for the verdict; for example <c>p.Route("spam").WithSpamVerdict(v =&gt; v.IsSpam).MoveTo("Junk")</c>.
+    /// A predicate that throws does not match.
+    /// </summary>
+    public InboundRouteBuilder WithSpamVerdict(Func<Security.SpamVerdict, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        route.Spam = predicate;
+        return this;
+    }
+
     /// <summary>Handles the route's messages with <typeparamref name="THandler"/>, resolved from a scope per attempt; registered as scoped unless registered already.</summary>
     public InboundRouteBuilder Handle<THandler>()
         where THandler : class, IInboundMailHandler

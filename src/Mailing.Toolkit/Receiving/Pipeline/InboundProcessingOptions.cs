@@ -61,6 +61,15 @@ public sealed class InboundProcessingOptions
     /// </summary>
     public bool Authenticate { get; set; }
 
+    /// <summary>
+    /// Whether every message is given to the <see cref="Security.ISpamClassifier"/> (<c>AddRspamd()</c> or
+    /// <c>AddSpamAssassin()</c>) before it is routed, with the authentication results when <see cref="Authenticate"/> is
+    /// on. The verdict is on <see cref="InboundMail.Spam"/>; routes match on it (<c>WithSpamVerdict</c>, for example
+    /// to move spam to a folder) and the auto-responder never answers spam. A classifier failing closed defers the
+    /// message (retried on the next pass). Default off.
+    /// </summary>
+    public bool ClassifySpam { get; set; }
+
     internal TimeSpan EffectiveUnhealthyAfter => UnhealthyAfter ?? (3 * PollInterval) + TimeSpan.FromMinutes(1);
 
     internal MailDisposition EffectiveDefaultDisposition => DefaultDisposition.Trim() switch

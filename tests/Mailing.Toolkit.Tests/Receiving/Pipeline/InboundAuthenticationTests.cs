@@ -86,6 +86,43 @@ public sealed class InboundAuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunPassAsync_ClassifySpam_SpamIsFiledAwayAndNeverAnsweredHamIsHandled()
+    {
+        harness.Deliver(InboundHarness.Message(to: "support@shop.example", subject: "Cheap pills", from: "x@spammer.example"));
+        harness.Deliver(InboundHarness.Message(to: "support@shop.example", subject: "Order 42", from: "bob@customer.example"));
+        await using var provider = harness.Build(
+            p =>
+            {
+                p.Route("spam").WithSpamVerdict(v => v.IsSpam).MoveTo("Junk");
+                p.Route("support").ToRecipient("support@*").Handle<AuthenticationRecorder>().AutoRespond();
+            },
+            o => o.ClassifySpam = true,
+            m =>
+            {
+                m.Services.AddSingleton<ISpamClassifier>(new SubjectClassifier("pills"));
+                m.Services.AddSingleton<AuthenticationLog>();
+                m.AddInMemorySender().AddAutoResponder(o => o.Rules.Add(new AutoReplyRule { Name = "ack", Recipients = { "support@*" }, Text = "Got it" }));
+            });
+
+        var result = await provider.GetRequiredService<IInboundMailProcessor>().RunPassAsync();
+
+        Assert.Equal(2, result.Handled);
+        Assert.Single(harness.Files(".Junk/cur"));
+        Assert.Equal("Order 42", Assert.Single(provider.GetRequiredService<AuthenticationLog>().Seen).Subject);
+        Assert.True(Assert.Single(provider.GetRequiredService<InMemoryOutbox>().Messages).WasSentTo("bob@customer.example"));
+    }
+
+    [Fact]
+    public void Build_ClassifySpamWithoutClassifier_FailsAtStart()
+    {
+        using var provider = harness.Build(p => p.Default().MarkSeen(), o => o.ClassifySpam = true, validateOnBuild: false);
+
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IInboundMailProcessor>());
+
+        Assert.Contains("AddRspamd()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Build_WithAuthenticationRouteButAuthenticateOff_FailsAtStartNamingTheKey()
     {
         using var provider = harness.Build(p => p.Route("forged").WithAuthentication(_ => true).MoveTo("Junk"), validateOnBuild: false);
@@ -136,6 +173,23 @@ public sealed class InboundAuthenticationTests : IDisposable
         var pair = generator.GenerateKeyPair();
         var publicKey = Convert.ToBase64String(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo((RsaKeyParameters)pair.Public).GetDerEncoded());
         return ((RsaPrivateCrtKeyParameters)pair.Private, "v=DKIM1; k=rsa; p=" + publicKey);
+    }
+
+    /// <summary>Calls a message spam when its subject contains a word: the seam for the pipeline, not a classifier under test.</summary>
+    private sealed class SubjectClassifier(string word) : ISpamClassifier
+    {
+        public ValueTask<SpamVerdict> ClassifyAsync(MimeMessage message, SpamCheckContext? context = null, CancellationToken cancellationToken = default)
+        {
+            var spam = message.Subject?.Contains(word, StringComparison.Ordinal) == true;
+            return ValueTask.FromResult(new SpamVerdict
+            {
+                Classifier = "test",
+                Score = spam ? 20 : 0,
+                Threshold = 5,
+                Action = spam ? SpamAction.Reject : SpamAction.NoAction,
+                IsSpam = spam,
+            });
+        }
     }
 
     internal sealed class AuthenticationLog

@@ -6,5 +6,5 @@ namespace Mailing.Toolkit.Receiving.Pipeline.Internal;
 internal sealed class AutoRespondHandler(IAutoResponder responder) : IInboundMailHandler
 {
     public Task HandleAsync(InboundMail mail, CancellationToken cancellationToken) =>
-        responder.RespondAsync(mail.Mail, new AutoReplyContext(mail.Recipient, mail.Authentication), cancellationToken);
+        responder.RespondAsync(mail.Mail, new AutoReplyContext(mail.Recipient, mail.Authentication, mail.Spam?.IsSpam == true), cancellationToken);
 }

@@ -37,6 +37,7 @@ internal sealed class InboundMailboxWorker : IDisposable
     private readonly SemaphoreSlim passLock = new(1, 1);
     private readonly IInboundDeduplicationStore? deduplication;
     private readonly Security.IMailAuthenticator? authenticator;
+    private readonly Security.ISpamClassifier? classifier;
     private DateTimeOffset nextDeduplicationPurge;
 
     // Messages whose quarantine move the receiver cannot do (POP3 has no folders): skipped until the next start,
@@ -54,8 +55,10 @@ internal sealed class InboundMailboxWorker : IDisposable
         TimeProvider time,
         ILogger logger,
         IInboundDeduplicationStore? deduplication = null,
-        Security.IMailAuthenticator? authenticator = null)
+        Security.IMailAuthenticator? authenticator = null,
+        Security.ISpamClassifier? classifier = null)
     {
+        this.classifier = classifier;
         Name = name;
         this.deduplication = deduplication;
         this.authenticator = authenticator;
@@ -177,13 +180,14 @@ internal sealed class InboundMailboxWorker : IDisposable
     {
         ParsedMail parsed;
         Security.MailAuthenticationResults? authentication = null;
+        Security.SpamVerdict? spam = null;
         try
         {
             var raw = await mail.OpenReadAsync(processing).ConfigureAwait(false);
             await using (raw.ConfigureAwait(false))
                 parsed = await parser.ParseAsync(raw, processing).ConfigureAwait(false);
-            if (authenticator is not null)
-                authentication = await AuthenticateAsync(mail, parsed, processing).ConfigureAwait(false);
+            if (authenticator is not null || classifier is not null)
+                (authentication, spam) = await CheckTrustAsync(mail, parsed, processing).ConfigureAwait(false);
         }
         catch (MailParseException ex)
         {
@@ -206,7 +210,7 @@ internal sealed class InboundMailboxWorker : IDisposable
 
         if (activity is not null && parsed.MessageId is { } messageId)
             activity.SetTag("mailing.message_id", messageId);
-        if (router.Match(parsed, authentication, mail.Id) is not { } match)
+        if (router.Match(parsed, authentication, spam, mail.Id) is not { } match)
         {
             var disposition = options.UnroutedFolder is { Length: > 0 } folder ? MailDisposition.MoveTo(folder) : MailDisposition.MarkSeen;
             PipelineLog.Unrouted(logger, mail.Id, parsed.MessageId, disposition.Kind);
@@ -252,7 +256,7 @@ internal sealed class InboundMailboxWorker : IDisposable
             }
         }
 
-        var outcome = await HandleWithRetriesAsync(mail, parsed, authentication, match, slot, activity, key, intake, processing).ConfigureAwait(false);
+        var outcome = await HandleWithRetriesAsync(mail, parsed, new Verdicts(authentication, spam), match, slot, activity, key, intake, processing).ConfigureAwait(false);
         if (outcome != Outcome.Handled && key is not null)
             await ReleaseDeduplicationAsync(mail, key).ConfigureAwait(false);
         return outcome;
@@ -260,28 +264,45 @@ internal sealed class InboundMailboxWorker : IDisposable
 
     /// <summary>Runs the route's handlers with retries, then acknowledges; quarantines after the last failed attempt.</summary>
     /// <summary>
-    /// Authenticates the raw message (MimeKit loads it again: the checks need its headers exactly as received). DNS
-    /// trouble gives temperror results, not an exception; a message MimeKit cannot load gives none.
+    /// Authenticates and classifies the raw message (MimeKit loads it again: the checks need its headers exactly as
+    /// received). DNS trouble gives temperror results, not an exception; a classifier failing closed throws, which
+    /// defers the message.
     /// </summary>
-    private async Task<Security.MailAuthenticationResults> AuthenticateAsync(ReceivedMail mail, ParsedMail parsed, CancellationToken cancellationToken)
+    private async Task<(Security.MailAuthenticationResults?, Security.SpamVerdict?)> CheckTrustAsync(ReceivedMail mail, ParsedMail parsed, CancellationToken cancellationToken)
     {
         var raw = await mail.OpenReadAsync(cancellationToken).ConfigureAwait(false);
         await using (raw.ConfigureAwait(false))
         {
             using var message = await MimeKit.MimeMessage.LoadAsync(raw, cancellationToken).ConfigureAwait(false);
-            var results = await authenticator!.AuthenticateAsync(message, null, cancellationToken).ConfigureAwait(false);
-            PipelineLog.Authenticated(logger, mail.Id, parsed.MessageId, results.Spf.Status, results.Dmarc.Status, results.Dmarc.Disposition);
-            return results;
+            Security.MailAuthenticationResults? results = null;
+            if (authenticator is not null)
+            {
+                results = await authenticator.AuthenticateAsync(message, null, cancellationToken).ConfigureAwait(false);
+                PipelineLog.Authenticated(logger, mail.Id, parsed.MessageId, results.Spf.Status, results.Dmarc.Status, results.Dmarc.Disposition);
+            }
+
+            Security.SpamVerdict? verdict = null;
+            if (classifier is not null)
+            {
+                var context = new Security.SpamCheckContext { Authentication = results, Recipients = parsed.DeliveredTo.ToArray(), QueueId = parsed.MessageId };
+                verdict = await classifier.ClassifyAsync(message, context, cancellationToken).ConfigureAwait(false);
+                PipelineLog.Classified(logger, mail.Id, parsed.MessageId, verdict.Classifier, verdict.Score, verdict.Action);
+            }
+
+            return (results, verdict);
         }
     }
 
-    private async Task<Outcome> HandleWithRetriesAsync(ReceivedMail mail, ParsedMail parsed, Security.MailAuthenticationResults? authentication, RouteMatch match, Slot slot, Activity? activity, string? deduplicationKey, CancellationToken intake, CancellationToken processing)
+    /// <summary>What the trust checks said about a message, handed to its handlers.</summary>
+    private readonly record struct Verdicts(Security.MailAuthenticationResults? Authentication, Security.SpamVerdict? Spam);
+
+    private async Task<Outcome> HandleWithRetriesAsync(ReceivedMail mail, ParsedMail parsed, Verdicts verdicts, RouteMatch match, Slot slot, Activity? activity, string? deduplicationKey, CancellationToken intake, CancellationToken processing)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await HandleAsync(mail, parsed, authentication, match, attempt, processing).ConfigureAwait(false);
+                await HandleAsync(mail, parsed, verdicts, match, attempt, processing).ConfigureAwait(false);
                 if (deduplicationKey is not null)
                     await CompleteDeduplicationAsync(mail, deduplicationKey).ConfigureAwait(false);
                 slot.Release();
@@ -391,7 +412,7 @@ internal sealed class InboundMailboxWorker : IDisposable
         }
     }
 
-    private async Task HandleAsync(ReceivedMail mail, ParsedMail parsed, Security.MailAuthenticationResults? authentication, RouteMatch match, int attempt, CancellationToken cancellationToken)
+    private async Task HandleAsync(ReceivedMail mail, ParsedMail parsed, Verdicts verdicts, RouteMatch match, int attempt, CancellationToken cancellationToken)
     {
         // A child of the message's receive span; what the handlers do (an auto-reply and its send) is a child of this one.
         using var activity = telemetry.StartHandle(Name, match.Route.Name, attempt);
@@ -408,7 +429,8 @@ internal sealed class InboundMailboxWorker : IDisposable
                     Route = match.Route,
                     Recipient = match.Recipient,
                     Attempt = attempt,
-                    Authentication = authentication,
+                    Authentication = verdicts.Authentication,
+                    Spam = verdicts.Spam,
                 };
                 foreach (var type in match.Route.Handlers)
                 {

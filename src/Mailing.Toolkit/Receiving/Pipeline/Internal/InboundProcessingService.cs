@@ -52,8 +52,11 @@ internal sealed class InboundProcessingService : BackgroundService, IInboundMail
         var authenticator = this.options.Authenticate
             ? services.GetService<Security.IMailAuthenticator>() ?? throw new InvalidOperationException("Mailing:Inbound:Authenticate is on, but no IMailAuthenticator is registered: add AddMailAuthentication().")
             : null;
+        var classifier = this.options.ClassifySpam
+            ? services.GetService<Security.ISpamClassifier>() ?? throw new InvalidOperationException("Mailing:Inbound:ClassifySpam is on, but no ISpamClassifier is registered: add AddRspamd() or AddSpamAssassin().")
+            : null;
         workers = mailboxes
-            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>(), deduplication, authenticator))
+            .Select(m => new InboundMailboxWorker(m.Name, m.Receiver, parser, m.Router, scopes, this.options, telemetry, time, loggerFactory.CreateLogger<InboundMailboxWorker>(), deduplication, authenticator, classifier))
             .ToArray();
         telemetry.Mailboxes = () => Statuses;
     }

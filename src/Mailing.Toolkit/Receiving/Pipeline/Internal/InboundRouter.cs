@@ -40,6 +40,8 @@ internal sealed class InboundRouteDefinition(string name, bool isDefault)
     public MailDisposition? Disposition { get; set; }
 
     public Func<Security.MailAuthenticationResults, bool>? Authentication { get; set; }
+
+    public Func<Security.SpamVerdict, bool>? Spam { get; set; }
 }
 
 /// <summary>A route that matched a message, with the recipient it matched on.</summary>
@@ -60,6 +62,8 @@ internal sealed class InboundRouter
         this.logger = logger;
         if (!options.Authenticate && table.Routes.FirstOrDefault(r => r.Authentication is not null) is { } needsResults)
             throw new InvalidOperationException($"The inbound route '{needsResults.Name}' uses WithAuthentication(), but Mailing:Inbound:Authenticate is off: turn it on (and call AddMailAuthentication()).");
+        if (!options.ClassifySpam && table.Routes.FirstOrDefault(r => r.Spam is not null) is { } needsVerdict)
+            throw new InvalidOperationException($"The inbound route '{needsVerdict.Name}' uses WithSpamVerdict(), but Mailing:Inbound:ClassifySpam is off: turn it on (and call AddRspamd() or AddSpamAssassin()).");
         var disposition = options.EffectiveDefaultDisposition;
         routes = table.Routes.Select(r => new CompiledRoute(r, disposition, options.RegexTimeout)).ToArray();
         fallback = table.Default is { } d ? new CompiledRoute(d, disposition, options.RegexTimeout) : null;
@@ -67,7 +71,7 @@ internal sealed class InboundRouter
 
     public IEnumerable<InboundRoute> Routes => routes.Select(r => r.Route).Concat(fallback is null ? [] : [fallback.Route]);
 
-    public RouteMatch? Match(ParsedMail mail, Security.MailAuthenticationResults? authentication, string id)
+    public RouteMatch? Match(ParsedMail mail, Security.MailAuthenticationResults? authentication, Security.SpamVerdict? spam, string id)
     {
         var recipients = mail.DeliveredTo
             .Concat(mail.To.Concat(mail.Cc).Concat(mail.Bcc).Select(a => a.Address))
@@ -77,7 +81,7 @@ internal sealed class InboundRouter
         {
             try
             {
-                if (route.TryMatch(mail, authentication, recipients, out var recipient))
+                if (route.TryMatch(mail, authentication, spam, recipients, out var recipient))
                     return new RouteMatch(route.Route, route.Disposition, recipient);
             }
             catch (RegexMatchTimeoutException)
@@ -100,6 +104,7 @@ internal sealed class InboundRouter
         private readonly Regex? subject;
         private readonly (string Name, Regex? Pattern)[] headers;
         private readonly Func<Security.MailAuthenticationResults, bool>? authentication;
+        private readonly Func<Security.SpamVerdict, bool>? spamVerdict;
 
         public CompiledRoute(InboundRouteDefinition definition, MailDisposition defaultDisposition, TimeSpan timeout)
         {
@@ -107,6 +112,7 @@ internal sealed class InboundRouter
             if (definition.Handlers.Count == 0 && definition.Disposition is null)
                 throw new InvalidOperationException($"The inbound route '{definition.Name}' has no handler and no disposition: call Handle<THandler>() or AutoRespond() on it, or MoveTo(folder)/Delete() to only file its messages.");
             authentication = definition.Authentication;
+            spamVerdict = definition.Spam;
             Route = new InboundRoute(definition.Name, definition.IsDefault, definition.Handlers.ToArray(), definition.Disposition);
             Disposition = definition.Disposition ?? defaultDisposition;
             recipients = definition.Recipients.Select(p => new AddressPattern(p.StartsWith('+') ? "*" + p + "@*" : p)).ToArray();
@@ -118,10 +124,12 @@ internal sealed class InboundRouter
 
         public MailDisposition Disposition { get; }
 
-        public bool TryMatch(ParsedMail mail, Security.MailAuthenticationResults? results, string[] candidates, out string? recipient)
+        public bool TryMatch(ParsedMail mail, Security.MailAuthenticationResults? results, Security.SpamVerdict? spam, string[] candidates, out string? recipient)
         {
             recipient = null;
             if (authentication is not null && (results is null || !authentication(results)))
+                return false;
+            if (spamVerdict is not null && (spam is null || !spamVerdict(spam)))
                 return false;
             if (recipients.Length > 0)
             {

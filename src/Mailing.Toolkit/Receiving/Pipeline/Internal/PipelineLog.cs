@@ -61,4 +61,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 3218, Level = LogLevel.Debug, Message = "Message {Id} ({MessageId}) authenticated: SPF {Spf}, DMARC {Dmarc}, disposition {Disposition}")]
     public static partial void Authenticated(ILogger logger, string id, string? messageId, Security.AuthenticationStatus spf, Security.AuthenticationStatus dmarc, Security.DmarcPolicy disposition);
+
+    [LoggerMessage(EventId = 3219, Level = LogLevel.Debug, Message = "Message {Id} ({MessageId}) classified by {Classifier}: score {Score}, action {Action}")]
+    public static partial void Classified(ILogger logger, string id, string? messageId, string classifier, double score, Security.SpamAction action);
 }
