@@ -23,7 +23,7 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
 
     public string Usage => """
         Usage: mailing check FILE [--ip ADDRESS] [--helo NAME] [--mail-from ADDRESS] [--dns ZONE.json]
-                                  [--authserv-id ID] [--json]
+                                  [--authserv-id ID] [--rspamd URL | --spamd HOST:PORT] [--json]
 
         Checks where a message came from: SPF for the client that sent it (needs --ip), every DKIM
         signature, the ARC chain, and DMARC for the From domain (RFC 9989 tree walk). DNS is asked
@@ -35,7 +35,9 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
           --mail-from      the envelope sender (MAIL FROM); "" or <> for a bounce's null sender
           --dns            a JSON zone: {"example.com": {"TXT": ["v=spf1 ..."], "MX": ["10 mx.example.com"]}}
           --authserv-id    the name written in the Authentication-Results line (default mailing-check)
-          --json           print one JSON object: dkim, arc, spf, dmarc
+          --rspamd         also ask rspamd at URL (http://127.0.0.1:11333) for a spam verdict
+          --spamd          also ask SpamAssassin's spamd at HOST:PORT for a spam verdict
+          --json           print one JSON object: dkim, arc, spf, dmarc (and spam when asked)
 
         Exit codes: 0 evaluated (whatever the verdict), 1 the message or zone could not be read,
         2 a usage mistake.
@@ -48,6 +50,8 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
         ["mail-from"] = true,
         ["dns"] = true,
         ["authserv-id"] = true,
+        ["rspamd"] = true,
+        ["spamd"] = true,
         ["json"] = false,
     };
 
@@ -59,6 +63,7 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
             throw new CommandLineException("give exactly one message file, or - for standard input.");
         var connection = ReadConnection(commandLine);
         var authServId = commandLine.Get("authserv-id") ?? "mailing-check";
+        var spam = ReadSpamServer(commandLine);
 
         InMemoryDnsZone? zone = null;
         MimeMessage message;
@@ -80,20 +85,35 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
             var services = new ServiceCollection();
             if (zone is not null)
                 services.AddSingleton<IDnsResolver>(zone);
-            services.AddMailing().AddMailAuthentication(o => o.AuthServId = authServId);
+            var mailing = services.AddMailing().AddMailAuthentication(o => o.AuthServId = authServId);
+            if (spam.Rspamd is { } rspamd)
+                mailing.AddRspamd(o => { o.Url = rspamd; o.FailureMode = SpamFailureMode.FailClosed; });
+            if (spam.Spamd is { } spamd)
+                mailing.AddSpamAssassin(o => { o.Host = spamd.Host; o.Port = spamd.Port; o.FailureMode = SpamFailureMode.FailClosed; });
             var provider = services.BuildServiceProvider();
             await using var disposeProvider = provider.ConfigureAwait(false);
             MailAuthenticationResults results;
+            SpamVerdict? verdict = null;
             try
             {
                 results = await provider.GetRequiredService<IMailAuthenticator>().AuthenticateAsync(message, connection, cancellationToken).ConfigureAwait(false);
+                if (provider.GetService<ISpamClassifier>() is { } classifier)
+                {
+                    var context = new SpamCheckContext { Connection = connection, Authentication = results };
+                    verdict = await classifier.ClassifyAsync(message, context, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException e)
             {
                 throw new CommandLineException(e.Message);
             }
+            catch (SpamCheckException e)
+            {
+                await stderr.WriteLineAsync($"error: the spam check failed: {e.Message}").ConfigureAwait(false);
+                return MailingCli.Failure;
+            }
 
-            await stdout.WriteLineAsync(commandLine.Has("json") ? ToJson(results) : ToText(results)).ConfigureAwait(false);
+            await stdout.WriteLineAsync(commandLine.Has("json") ? ToJson(results, verdict) : ToText(results, verdict)).ConfigureAwait(false);
         }
 
         return MailingCli.Success;
@@ -113,6 +133,30 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
         return address is null ? null : new MailConnectionInfo(address, helo, mailFrom);
     }
 
+    private static (Uri? Rspamd, (string Host, int Port)? Spamd) ReadSpamServer(CommandLine commandLine)
+    {
+        var rspamd = commandLine.Get("rspamd");
+        var spamd = commandLine.Get("spamd");
+        if (rspamd is not null && spamd is not null)
+            throw new CommandLineException("give --rspamd or --spamd, not both.");
+        if (rspamd is not null)
+        {
+            return Uri.TryCreate(rspamd, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+                ? (url, null)
+                : throw new CommandLineException($"'{rspamd}' is not an http(s) URL (--rspamd).");
+        }
+
+        if (spamd is not null)
+        {
+            var colon = spamd.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(spamd.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+                throw new CommandLineException($"'{spamd}' is not HOST:PORT (--spamd).");
+            return (null, (spamd[..colon].Trim('[', ']'), port));
+        }
+
+        return (null, null);
+    }
+
     private async Task<MimeMessage> LoadAsync(string file, CancellationToken cancellationToken)
     {
         if (file == "-")
@@ -127,7 +171,7 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
         return await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string ToText(MailAuthenticationResults results)
+    private static string ToText(MailAuthenticationResults results, SpamVerdict? verdict)
     {
         var text = new System.Text.StringBuilder();
         var spf = results.Spf;
@@ -162,11 +206,21 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
         if (dmarc.Reason is not null)
             text.Append(": ").Append(dmarc.Reason);
         text.AppendLine();
+        if (verdict is not null)
+        {
+            text.Append("spam:  ").Append(Lower(verdict.Action)).Append(" (").Append(verdict.Classifier).Append(": score ")
+                .Append(verdict.Score.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)).Append(" of ")
+                .Append(verdict.Threshold.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)).Append(')');
+            if (verdict.Symbols.Count > 0)
+                text.Append(' ').AppendJoin(' ', verdict.Symbols.Select(s => s.Name));
+            text.AppendLine();
+        }
+
         text.Append(AuthenticationResultsHeader.Name).Append(": ").Append(AuthenticationResultsHeader.Format(results));
         return text.ToString();
     }
 
-    private static string ToJson(MailAuthenticationResults results)
+    private static string ToJson(MailAuthenticationResults results, SpamVerdict? verdict)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, Json))
@@ -202,6 +256,19 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
             writer.WriteString("policy", results.Dmarc.Policy is { } policy ? Lower(policy) : null);
             writer.WriteString("disposition", Lower(results.Dmarc.Disposition));
             writer.WriteEndObject();
+            if (verdict is not null)
+            {
+                writer.WriteStartObject("spam");
+                writer.WriteNumber("score", verdict.Score);
+                writer.WriteNumber("threshold", verdict.Threshold);
+                writer.WriteString("action", Lower(verdict.Action));
+                writer.WriteStartArray("symbols");
+                foreach (var symbol in verdict.Symbols)
+                    writer.WriteStringValue(symbol.Name);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -211,4 +278,15 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
     private static string Lower(AuthenticationStatus status) => status.ToString().ToLowerInvariant();
 
     private static string Lower(DmarcPolicy policy) => policy.ToString().ToLowerInvariant();
+
+    /// <summary>The action in rspamd's words: <c>no action</c>, <c>add header</c>, <c>reject</c>.</summary>
+    private static string Lower(SpamAction action) => action switch
+    {
+        SpamAction.NoAction => "no action",
+        SpamAction.Greylist => "greylist",
+        SpamAction.AddHeader => "add header",
+        SpamAction.RewriteSubject => "rewrite subject",
+        SpamAction.SoftReject => "soft reject",
+        _ => "reject",
+    };
 }
