@@ -151,28 +151,7 @@ internal sealed class RspamdClassifier : ISpamClassifier
 
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
-        {
-            var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
-            var length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (length > limit)
-                        throw new SpamReplyException($"the reply is larger than {path}:MaxResponseBytes ({limit} bytes)");
-                    Array.Resize(ref buffer, (int)Math.Min((long)limit + 1, buffer.Length * 2L));
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                    break;
-                length += read;
-            }
-
-            if (length > limit)
-                throw new SpamReplyException($"the reply is larger than {path}:MaxResponseBytes ({limit} bytes)");
-            return buffer.AsMemory(0, length);
-        }
+            return await SpamReplies.ReadBoundedAsync(stream, limit, path, cancellationToken).ConfigureAwait(false);
     }
 
     private SpamVerdict Fail(MimeMessage message, string reason, Exception? exception)

@@ -69,8 +69,8 @@ internal sealed class SpamAssassinClassifier(SpamAssassinOptions options, string
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()), deadline.Token).ConfigureAwait(false);
                 await stream.WriteAsync(body, deadline.Token).ConfigureAwait(false);
                 client.Client.Shutdown(SocketShutdown.Send);
-                var reply = await ReadReplyAsync(stream, deadline.Token).ConfigureAwait(false);
-                var verdict = SpamReplies.ParseSpamd(reply, options.Command, options.RejectScore);
+                var reply = await SpamReplies.ReadBoundedAsync(stream, options.MaxResponseBytes, path, deadline.Token).ConfigureAwait(false);
+                var verdict = SpamReplies.ParseSpamd(reply.Span, options.Command, options.RejectScore);
                 SpamAssassinLog.Classified(logger, server, message.MessageId, verdict.Action, verdict.Score, verdict.Threshold, verdict.Symbols.Count);
                 return verdict;
             }
@@ -94,32 +94,6 @@ internal sealed class SpamAssassinClassifier(SpamAssassinOptions options, string
         {
             return Fail(message, ex.Message, null);
         }
-    }
-
-    /// <summary>Reads until spamd closes the connection, refusing more than the limit.</summary>
-    private async Task<byte[]> ReadReplyAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var limit = options.MaxResponseBytes;
-        var buffer = new byte[Math.Min(limit + 1, 8 * 1024)];
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (length > limit)
-                    throw new SpamReplyException($"the reply is larger than {path}:MaxResponseBytes ({limit} bytes)");
-                Array.Resize(ref buffer, (int)Math.Min((long)limit + 1, buffer.Length * 2L));
-            }
-
-            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-                break;
-            length += read;
-        }
-
-        if (length > limit)
-            throw new SpamReplyException($"the reply is larger than {path}:MaxResponseBytes ({limit} bytes)");
-        return buffer[..length];
     }
 
     private SpamVerdict Fail(MimeMessage message, string reason, Exception? exception)

@@ -10,6 +10,31 @@ internal sealed class SpamReplyException(string message) : Exception(message);
 /// <summary>Reads the replies of rspamd (<c>/checkv2</c> JSON) and spamd (SPAMD/1.x) into verdicts.</summary>
 internal static class SpamReplies
 {
+    /// <summary>Reads <paramref name="stream"/> to its end, refusing more than <paramref name="limit"/> bytes (the key <paramref name="path"/>:MaxResponseBytes).</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(Stream stream, int limit, string path, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > limit)
+                    throw new SpamReplyException($"the reply is larger than {path}:MaxResponseBytes ({limit} bytes)");
+                Array.Resize(ref buffer, (int)Math.Min((long)limit + 1, buffer.Length * 2L));
+            }
+
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+                break;
+            length += read;
+        }
+
+        if (length > limit)
+            throw new SpamReplyException($"the reply is larger than {path}:MaxResponseBytes ({limit} bytes)");
+        return buffer.AsMemory(0, length);
+    }
+
     private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 16 };
 
     /// <summary>Parses rspamd's <c>/checkv2</c> reply.</summary>
