@@ -17,38 +17,44 @@ public static class AuthenticationResultsHeader
     /// <c>mx.example.com; spf=pass smtp.mailfrom=example.org; dkim=pass header.d=example.org header.s=sel header.a=rsa-sha256 header.b=abcd1234; arc=none; dmarc=pass (p=reject dis=none) header.from=example.org</c>.
     /// Text that came from the message or from DNS is quoted or escaped: it can never end the header or add one.
     /// </summary>
-    public static string Format(MailAuthenticationResults results)
+    public static string Format(MailAuthenticationResults results) => Format(results, "; ", comments: true);
+
+    /// <summary>
+    /// Formats with <paramref name="separator"/> between the methods (<c>";\r\n\t"</c> folds one method per line);
+    /// without <paramref name="comments"/>, only results and identities, no reason text.
+    /// </summary>
+    internal static string Format(MailAuthenticationResults results, string separator, bool comments)
     {
         ArgumentNullException.ThrowIfNull(results);
         var builder = new StringBuilder(256);
         builder.Append(Token(results.AuthServId));
 
         var spf = results.Spf;
-        builder.Append("; spf=").Append(Lower(spf.Status));
-        Comment(builder, spf.Status is AuthenticationStatus.Pass or AuthenticationStatus.None ? null : spf.Explanation);
+        builder.Append(separator).Append("spf=").Append(Lower(spf.Status));
+        Comment(builder, comments, spf.Status is AuthenticationStatus.Pass or AuthenticationStatus.None ? null : spf.Explanation);
         if (spf.Domain is { } spfDomain)
             Property(builder, spf.Identity == "helo" ? "smtp.helo" : "smtp.mailfrom", spfDomain);
 
         if (results.Dkim.Count == 0)
-            builder.Append("; dkim=none");
+            builder.Append(separator).Append("dkim=none");
         foreach (var dkim in results.Dkim)
         {
-            builder.Append("; dkim=").Append(Lower(dkim.Status));
-            Comment(builder, dkim.Reason);
+            builder.Append(separator).Append("dkim=").Append(Lower(dkim.Status));
+            Comment(builder, comments, dkim.Reason);
             Property(builder, "header.d", dkim.Domain);
             Property(builder, "header.s", dkim.Selector);
             Property(builder, "header.a", dkim.Algorithm);
             Property(builder, "header.b", dkim.SignatureTag);
         }
 
-        builder.Append("; arc=").Append(Lower(results.Arc.Status));
+        builder.Append(separator).Append("arc=").Append(Lower(results.Arc.Status));
         if (results.Arc.Status == AuthenticationStatus.Fail)
-            Comment(builder, results.Arc.FailedInstance is { } i ? $"i={i} {results.Arc.Reason}" : results.Arc.Reason);
+            Comment(builder, comments, results.Arc.FailedInstance is { } i ? $"i={i} {results.Arc.Reason}" : results.Arc.Reason);
 
         var dmarc = results.Dmarc;
-        builder.Append("; dmarc=").Append(Lower(dmarc.Status));
+        builder.Append(separator).Append("dmarc=").Append(Lower(dmarc.Status));
         if (dmarc.Policy is { } policy)
-            Comment(builder, $"p={Lower(policy)} dis={Lower(dmarc.Disposition)}{(dmarc.Testing ? " t=y" : "")}");
+            Comment(builder, comments, $"p={Lower(policy)} dis={Lower(dmarc.Disposition)}{(dmarc.Testing ? " t=y" : "")}");
         Property(builder, "header.from", dmarc.Domain);
         return builder.ToString();
     }
@@ -268,9 +274,9 @@ public static class AuthenticationResultsHeader
         return quoted.Append('"').ToString();
     }
 
-    private static void Comment(StringBuilder builder, string? text)
+    private static void Comment(StringBuilder builder, bool comments, string? text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (!comments || string.IsNullOrWhiteSpace(text))
             return;
         builder.Append(" (");
         var written = 0;

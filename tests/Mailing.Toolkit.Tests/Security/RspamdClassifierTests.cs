@@ -43,7 +43,7 @@ public sealed class RspamdClassifierTests
         Assert.Equal("mail.example.com", request.Headers["Hostname"]);
         Assert.Equal("4XyZ1", request.Headers["Queue-Id"]);
         Assert.Equal("controller-secret", request.Headers["Password"]);
-        Assert.StartsWith("Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=example.com;\r\n\tdkim=pass header.d=example.com header.s=sel;\r\n\tarc=none;\r\n\tdmarc=pass header.from=example.com\r\nFrom: Alice <alice@example.com>\r\n", request.Body, StringComparison.Ordinal);
+        Assert.StartsWith("Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=example.com;\r\n\tdkim=pass header.d=example.com header.s=sel header.a=rsa-sha256;\r\n\tarc=none;\r\n\tdmarc=pass header.from=example.com\r\nFrom: Alice <alice@example.com>\r\n", request.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Injected", request.Body, StringComparison.Ordinal);
     }
 

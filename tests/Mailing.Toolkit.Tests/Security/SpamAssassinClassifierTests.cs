@@ -185,7 +185,7 @@ public sealed class SpamAssassinClassifierTests
         await Classifier(spamd.Port).ClassifyAsync(SpamTestMessages.Create(), context);
 
         var body = Body(Assert.Single(spamd.Requests));
-        Assert.StartsWith("Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=example.com;\r\n\tdkim=pass header.d=example.com header.s=sel;\r\n\tarc=none;\r\n\tdmarc=pass header.from=example.com\r\nReceived: from mail.example.com (mx-out.example.com [192.0.2.10])\r\n\tby ", body, StringComparison.Ordinal);
+        Assert.StartsWith("Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=example.com;\r\n\tdkim=pass header.d=example.com header.s=sel header.a=rsa-sha256;\r\n\tarc=none;\r\n\tdmarc=pass header.from=example.com\r\nReceived: from mail.example.com (mx-out.example.com [192.0.2.10])\r\n\tby ", body, StringComparison.Ordinal);
         Assert.Contains(" with ESMTP; Mon, 07 Dec 2026 15:00:00 +0000\r\nFrom: ", body, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Injected", body, StringComparison.Ordinal);
     }

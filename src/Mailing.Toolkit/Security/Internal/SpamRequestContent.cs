@@ -45,29 +45,8 @@ internal static class SpamRequestContent
         if (!IsToken(results.AuthServId))
             return null;
 
-        var text = new StringBuilder("Authentication-Results: ").Append(results.AuthServId);
-        text.Append(";\r\n\tspf=").Append(Result(results.Spf.Status));
-        if (IsToken(results.Spf.Domain))
-            text.Append(results.Spf.Identity == "helo" ? " smtp.helo=" : " smtp.mailfrom=").Append(results.Spf.Domain);
-
-        if (results.Dkim.Count == 0)
-            text.Append(";\r\n\tdkim=none");
-        foreach (var dkim in results.Dkim)
-        {
-            text.Append(";\r\n\tdkim=").Append(Result(dkim.Status));
-            if (IsToken(dkim.Domain))
-                text.Append(" header.d=").Append(dkim.Domain);
-            if (IsToken(dkim.Selector))
-                text.Append(" header.s=").Append(dkim.Selector);
-            if (IsToken(dkim.SignatureTag))
-                text.Append(" header.b=").Append(dkim.SignatureTag);
-        }
-
-        text.Append(";\r\n\tarc=").Append(Result(results.Arc.Status));
-        text.Append(";\r\n\tdmarc=").Append(Result(results.Dmarc.Status));
-        if (IsToken(results.Dmarc.Domain))
-            text.Append(" header.from=").Append(results.Dmarc.Domain);
-        return text.ToString();
+        // One method per folded line keeps the field under the line limit however many signatures there are.
+        return AuthenticationResultsHeader.Name + ": " + AuthenticationResultsHeader.Format(results, ";\r\n\t", comments: false);
     }
 
     /// <summary>
@@ -85,19 +64,6 @@ internal static class SpamRequestContent
         var by = IsToken(byHost) ? byHost : "localhost";
         return $"Received: from {helo} ({reverse} [{literal}])\r\n\tby {by} with ESMTP; {date}";
     }
-
-    /// <summary>The RFC 8601 spelling of a result: lower case.</summary>
-    public static string Result(AuthenticationStatus status) => status switch
-    {
-        AuthenticationStatus.Pass => "pass",
-        AuthenticationStatus.Fail => "fail",
-        AuthenticationStatus.SoftFail => "softfail",
-        AuthenticationStatus.Neutral => "neutral",
-        AuthenticationStatus.Policy => "policy",
-        AuthenticationStatus.TempError => "temperror",
-        AuthenticationStatus.PermError => "permerror",
-        _ => "none",
-    };
 
     /// <summary>Letters, digits and the few punctuation marks of domains, selectors, addresses and base64.</summary>
     private static bool IsToken(string? value)
