@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 using Microsoft.Extensions.Logging;
@@ -44,9 +43,10 @@ internal sealed class DnsClientResolver : IDnsResolver
         {
             throw;
         }
-        catch (Exception e) when (e is DnsResponseException or SocketException or OperationCanceledException or TimeoutException or ArgumentException or InvalidOperationException)
+        catch (Exception e)
         {
-            // DnsClient reports a timeout or an unreachable server by throwing; to the caller it is a temporary failure.
+            // DnsClient reports a timeout, an unreachable server, a name it cannot encode or an answer it cannot parse
+            // by throwing; to the caller every one of them is a temporary failure, never an exception.
             return Failed(name, type, e is DnsResponseException dns ? dns.Code.ToString() : e.GetType().Name);
         }
 
