@@ -41,13 +41,19 @@ public static class MailingBuilderAuthenticationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var options = services.AddOptions<MailAuthenticationOptions>();
-        if (configure is not null)
-            options.Configure(configure);
         if (services.Any(d => d.ServiceType == typeof(AuthenticationRegistration)))
+        {
+            if (configure is not null)
+                options.Configure(configure);
             return builder;
+        }
+
         services.AddSingleton<AuthenticationRegistration>();
+        // Bound first, so code given to AddMailAuthentication(configure) wins over configuration.
         if (section is not null)
             options.Bind(section);
+        if (configure is not null)
+            options.Configure(configure);
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<MailAuthenticationOptions>>(new MailAuthenticationOptionsValidator(path));
 

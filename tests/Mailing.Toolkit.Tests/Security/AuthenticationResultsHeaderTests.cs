@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using System.Text;
 using Mailing.Toolkit.Security;
@@ -152,5 +153,32 @@ public sealed class AuthenticationResultsHeaderTests
             "From: a@sender.example\r\n\r\nbody\r\n")));
 
         Assert.Null(ReceivedHeaderFacts.Find(message, ["mx.example.com"]));
+    }
+
+    [Fact]
+    public void ReceivedHeaderFacts_TrustedHopWithoutAddress_DoesNotReadTheHeaderBelow()
+    {
+        var message = MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(
+            "Received: by mx.example.com (Postfix, from userid 1000); Mon, 7 Dec 2026 10:00:01 +0000\r\n" +
+            "Received: from forged.example ([192.0.2.66]) by mx.example.com; Mon, 7 Dec 2026 10:00:00 +0000\r\n" +
+            "From: a@sender.example\r\n\r\nbody\r\n")));
+
+        Assert.Null(ReceivedHeaderFacts.Find(message, ["mx.example.com"]));
+    }
+
+    [Fact]
+    public void AddMailAuthentication_CodeAndConfiguration_CodeWins()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Mailing:Authentication:AuthServId"] = "from-config" }).Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.MailingBuilderAuthenticationExtensions.AddMailAuthentication(
+            Microsoft.Extensions.DependencyInjection.MailingServiceCollectionExtensions.AddMailing(services, configuration.GetSection("Mailing")),
+            o => o.AuthServId = "from-code");
+
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+
+        Assert.Equal("from-code", Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<MailAuthenticationOptions>>(provider).Value.AuthServId);
     }
 }

@@ -25,8 +25,10 @@ internal static class ReceivedHeaderFacts
             var hop = Parse(header.Value);
             if (hop.By is null || !IsTrusted(hop.By, trustedReceivers))
                 break;
+            // A trusted hop without a client address (local submission) ends the search: the header below it could
+            // have been written by anyone.
             if (hop.Address is null)
-                continue;
+                break;
             facts = new MailConnectionInfo(hop.Address, hop.Helo, ReturnPath(message));
             // A hop from another trusted host on an internal address is a relay of ours: the boundary is further down.
             // Both conditions, because a client may greet with any name it likes.
