@@ -13,7 +13,8 @@ public sealed class MailAuthenticationOptions
     /// The authserv-ids whose <c>Authentication-Results</c> headers are believed: typically the MTA that delivered into
     /// the mailbox this application reads (Postfix with OpenDKIM/OpenDMARC, rspamd, Exchange Online). When a message
     /// carries such a header and no connection facts are known, its results are used instead of checking again.
-    /// Headers of any other authserv-id are ignored: anyone can write one.
+    /// Headers of any other authserv-id are ignored: anyone can write one. A sender can also write one with a trusted id,
+    /// so the trusted MTA must remove incoming headers carrying its id before adding its own.
     /// </summary>
     public IList<string> TrustedAuthServIds { get; } = [];
 
