@@ -1,3 +1,5 @@
+using Mailing.Toolkit.Security;
+
 namespace Mailing.Toolkit.Parsing;
 
 /// <summary>A name and address as found in a parsed header (international addresses decoded).</summary>
@@ -79,6 +81,12 @@ public sealed class ParsedMail
 
     /// <summary>Mailing-list headers, when present.</summary>
     public MailingListInfo? MailingList { get; init; }
+
+    /// <summary>
+    /// The S/MIME or OpenPGP signatures and encryption of the content, and what checking them gave; <see langword="null"/>
+    /// when the content was neither signed nor encrypted, or no S/MIME or OpenPGP support is registered.
+    /// </summary>
+    public ContentProtectionInfo? Protection { get; init; }
 
     /// <summary>Limits hit and defects found while parsing; the rest of the message was still read.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -1,6 +1,7 @@
 using Mailing.Toolkit;
 using Mailing.Toolkit.Parsing;
 using Mailing.Toolkit.Parsing.Internal;
+using Mailing.Toolkit.Security.Internal;
 using Mailing.Toolkit.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -53,7 +54,8 @@ public static class MailingBuilderParsingExtensions
         builder.Services.TryAddSingleton<IMailParser>(sp => new MailParser(
             sp.GetRequiredService<IOptions<MailParserOptions>>().Value,
             sp.LoggerFactory().CreateLogger<MailParser>(),
-            sp.GetRequiredService<MailingInstrumentation>()));
+            sp.GetRequiredService<MailingInstrumentation>(),
+            sp.GetServices<IContentUnprotector>().ToArray()));
         return builder;
     }
 }

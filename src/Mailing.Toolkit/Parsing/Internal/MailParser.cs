@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using Mailing.Toolkit.Parsing.Internal.Classification;
 using Mailing.Toolkit.Parsing.Internal.Replies;
+using Mailing.Toolkit.Security;
+using Mailing.Toolkit.Security.Internal;
 using Mailing.Toolkit.Telemetry;
 using Mailing.Toolkit.Text.Internal;
 using Mailing.Toolkit.Text;
@@ -16,8 +18,17 @@ namespace Mailing.Toolkit.Parsing.Internal;
 /// The <see cref="IMailParser"/>: bounds the raw input, lets MimeKit parse it in place, then takes the message
 /// apart (identity, addresses, bodies, attachments, reply, classification) without decoding attachment content.
 /// </summary>
-internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> logger, MailingInstrumentation? instrumentation = null) : IMailParser
+internal sealed class MailParser(
+    MailParserOptions options,
+    ILogger<MailParser> logger,
+    MailingInstrumentation? instrumentation = null,
+    IReadOnlyList<IContentUnprotector>? unprotectors = null) : IMailParser
 {
+    /// <summary>The most signed or encrypted layers opened, one inside the other (sign then encrypt is two).</summary>
+    internal const int MaxProtectionLayers = 4;
+
+    private readonly IReadOnlyList<IContentUnprotector> unprotectors = unprotectors ?? [];
+
     private static readonly ParserOptions MimeOptions = new() { RespectContentLength = false };
 
     [ThreadStatic]
@@ -144,7 +155,8 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
     {
         var warnings = new List<string>();
         var parts = new PartWalker(options, warnings);
-        parts.Walk(message.Body);
+        var (body, protection) = Unprotect(message.Body, warnings);
+        parts.Walk(body);
 
         var html = Body(parts.Html, "HTML", warnings);
         var text = Body(parts.Text, "text", warnings);
@@ -191,6 +203,7 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             Bounce = classification.Bounce,
             FeedbackReport = classification.FeedbackReport,
             MailingList = MailingList(message.Headers),
+            Protection = protection,
             Headers = message.Headers.Select(h => new ParsedHeader(h.Field, h.Value)).ToArray(),
             Warnings = warnings,
         };
@@ -213,6 +226,63 @@ internal sealed class MailParser(MailParserOptions options, ILogger<MailParser> 
             warnings.Add($"The {what} failed ({e.GetType().Name}); that part of the result is empty.");
             return null;
         }
+    }
+
+    /// <summary>
+    /// Opens signed and encrypted layers with the registered S/MIME and OpenPGP support, outermost first, and gives the
+    /// innermost content for the rest of the parse. An envelope that cannot be decrypted stays as it is (its parts become
+    /// attachments), so nothing is lost; <see cref="ContentProtectionInfo.DecryptionError"/> says why.
+    /// </summary>
+    private (MimeEntity? Body, ContentProtectionInfo? Protection) Unprotect(MimeEntity? body, List<string> warnings)
+    {
+        if (unprotectors.Count == 0 || body is null)
+            return (body, null);
+
+        var signatures = new List<ContentSignature>();
+        ContentProtectionScheme? encryption = null;
+        string? decryptionError = null;
+        var layers = 0;
+        while (body is not null && unprotectors.FirstOrDefault(u => u.Handles(body)) is { } unprotector)
+        {
+            if (++layers > MaxProtectionLayers)
+            {
+                warnings.Add($"The content is wrapped in more than {MaxProtectionLayers} signed or encrypted layers; the inner ones are left as they are.");
+                break;
+            }
+
+            ContentLayer layer;
+            try
+            {
+                layer = unprotector.Open(body, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+            {
+                Log.ExtractorFailed(logger, "signature and decryption check", e);
+                warnings.Add($"The signed or encrypted content could not be read ({e.GetType().Name}); it is left as it is.");
+                break;
+            }
+
+            signatures.AddRange(layer.Signatures);
+            if (layer.EncryptionScheme is { } scheme)
+            {
+                encryption ??= scheme;
+                decryptionError ??= layer.DecryptionError;
+            }
+
+            if (layer.Content is null)
+                break;
+            body = layer.Content;
+        }
+
+        if (layers == 0)
+            return (body, null);
+        return (body, new ContentProtectionInfo
+        {
+            EncryptionScheme = encryption,
+            IsDecrypted = encryption is not null && decryptionError is null,
+            DecryptionError = decryptionError,
+            Signatures = signatures,
+        });
     }
 
     private static DateTimeOffset? Date(MimeMessage message, List<string> warnings)
