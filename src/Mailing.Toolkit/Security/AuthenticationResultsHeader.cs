@@ -1,4 +1,5 @@
 using System.Text;
+using Mailing.Toolkit.Security.Internal;
 using MimeKit;
 using MimeKit.Cryptography;
 
@@ -81,22 +82,39 @@ public static class AuthenticationResultsHeader
     }
 
     /// <summary>
-    /// Reads the newest <c>Authentication-Results</c> header of one of <paramref name="trustedServIds"/>; headers of
-    /// other authserv-ids are skipped. Methods the header does not report come back as <see cref="AuthenticationStatus.None"/>.
+    /// Reads the newest <c>Authentication-Results</c> header of one of <paramref name="trustedServIds"/> that the site
+    /// itself added: only headers above the first <c>Received</c> header of a hop from outside the site are read, because
+    /// a sender can write a header with any authserv-id into the message it sends. A hop inside the site (from a host
+    /// named in <paramref name="trustedServIds"/> or <paramref name="trustedHosts"/>, on a loopback or private address,
+    /// such as Postfix handing over to Dovecot LMTP) does not end the search. Headers of other authserv-ids are skipped;
+    /// methods the header does not report come back as <see cref="AuthenticationStatus.None"/>.
     /// </summary>
+    /// <param name="message">The message as it was delivered.</param>
+    /// <param name="trustedServIds">The authserv-ids whose results are believed.</param>
+    /// <param name="trustedHosts">More host names of the site's own relays, as <see cref="MailAuthenticationOptions.TrustedReceivers"/>.</param>
     /// <returns>The results, with <see cref="MailAuthenticationResults.FromTrustedHeader"/> set, or <see langword="null"/> when no trusted header parses.</returns>
-    public static MailAuthenticationResults? ReadTrusted(MimeMessage message, IEnumerable<string> trustedServIds)
+    public static MailAuthenticationResults? ReadTrusted(MimeMessage message, IEnumerable<string> trustedServIds, IEnumerable<string>? trustedHosts = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(trustedServIds);
         var trusted = new HashSet<string>(trustedServIds, StringComparer.OrdinalIgnoreCase);
         if (trusted.Count == 0)
             return null;
+        var siteHosts = new HashSet<string>(trusted, StringComparer.OrdinalIgnoreCase);
+        if (trustedHosts is not null)
+            siteHosts.UnionWith(trustedHosts);
+
         foreach (var header in message.Headers)
         {
-            if (header.Id != HeaderId.AuthenticationResults)
+            if (header.Id == HeaderId.Received)
+            {
+                // Everything below the hop from outside was in the message before the site received it.
+                if (!ReceivedHeaderFacts.IsInternalHop(ReceivedHeaderFacts.Parse(header.Value), siteHosts))
+                    return null;
                 continue;
-            if (TryParse(header.RawValue, out var results) && trusted.Contains(results.AuthServId))
+            }
+
+            if (header.Id == HeaderId.AuthenticationResults && TryParse(header.RawValue, out var results) && trusted.Contains(results.AuthServId))
                 return results;
         }
 

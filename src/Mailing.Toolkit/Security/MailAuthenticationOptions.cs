@@ -14,7 +14,8 @@ public sealed class MailAuthenticationOptions
     /// the mailbox this application reads (Postfix with OpenDKIM/OpenDMARC, rspamd, Exchange Online). When a message
     /// carries such a header and no connection facts are known, its results are used instead of checking again.
     /// Headers of any other authserv-id are ignored: anyone can write one. A sender can also write one with a trusted id,
-    /// so the trusted MTA must remove incoming headers carrying its id before adding its own.
+    /// so only headers above the first <c>Received</c> header of a hop from outside the site are read (see
+    /// <see cref="AuthenticationResultsHeader.ReadTrusted"/>).
     /// </summary>
     public IList<string> TrustedAuthServIds { get; } = [];
 

@@ -167,6 +167,70 @@ public sealed class AuthenticationResultsHeaderTests
     }
 
     [Fact]
+    public void ReadTrusted_TrustedIdBelowTheHopFromOutside_IsAForgeryAndIgnored()
+    {
+        var message = Load(
+            "Received: from mx.example.com ([127.0.0.1]) by imap.example.com with LMTP id 7; Mon, 7 Dec 2026 10:00:01 +0000\r\n" +
+            "Received: from sender.example (sender.example [203.0.113.5]) by mx.example.com (Postfix); Mon, 7 Dec 2026 10:00:00 +0000\r\n" +
+            "Authentication-Results: mx.example.com; dmarc=pass header.from=bank.example\r\n" +
+            "From: a@bank.example\r\n\r\nbody\r\n");
+
+        Assert.Null(AuthenticationResultsHeader.ReadTrusted(message, ["mx.example.com"]));
+    }
+
+    [Fact]
+    public void ReadTrusted_HeaderAddedAboveTheHopFromOutside_IsReadThroughAnInternalLmtpHop()
+    {
+        var message = Load(
+            "Received: from mx.example.com ([127.0.0.1]) by imap.example.com with LMTP id 7; Mon, 7 Dec 2026 10:00:01 +0000\r\n" +
+            "Authentication-Results: mx.example.com; dmarc=fail (p=reject dis=reject) header.from=bank.example\r\n" +
+            "Received: from sender.example (sender.example [203.0.113.5]) by mx.example.com (Postfix); Mon, 7 Dec 2026 10:00:00 +0000\r\n" +
+            "Authentication-Results: mx.example.com; dmarc=pass header.from=bank.example\r\n" +
+            "From: a@bank.example\r\n\r\nbody\r\n");
+
+        var results = AuthenticationResultsHeader.ReadTrusted(message, ["mx.example.com"]);
+
+        Assert.Equal(AuthenticationStatus.Fail, results?.Dmarc.Status);
+    }
+
+    [Fact]
+    public void ReadTrusted_HopFromAnOutsideHostOnAnInternalAddress_EndsTheSearch()
+    {
+        // A private address alone does not make a hop internal: the client's name must be one of the site's too.
+        var message = Load(
+            "Received: from laptop.example ([192.168.1.20]) by mx.example.com; Mon, 7 Dec 2026 10:00:01 +0000\r\n" +
+            "Authentication-Results: mx.example.com; dmarc=pass header.from=bank.example\r\n" +
+            "From: a@bank.example\r\n\r\nbody\r\n");
+
+        Assert.Null(AuthenticationResultsHeader.ReadTrusted(message, ["mx.example.com"]));
+    }
+
+    [Theory]
+    [InlineData("from x([192.0.2.1]) (rdns.example [203.0.113.5]) by mx.example.com")]
+    [InlineData("from x) ([192.0.2.1] (rdns.example [203.0.113.5]) by mx.example.com")]
+    public void ReceivedHeaderFacts_HeloWithAParenthesis_GivesNoAddress(string received)
+    {
+        var hop = ReceivedHeaderFacts.Parse(received + "; Mon, 7 Dec 2026 10:00:00 +0000");
+
+        Assert.Null(hop.Address);
+    }
+
+    [Theory]
+    [InlineData("from rdns.example ([203.0.113.5] helo=[192.0.2.1]) by mx.example.com", "rdns.example", "192.0.2.1")]
+    [InlineData("from [203.0.113.5] (helo=[192.0.2.1]) by mx.example.com", null, "192.0.2.1")]
+    [InlineData("from greeting.example (rdns.example [203.0.113.5] (may be forged)) by mx.example.com", "rdns.example", "greeting.example")]
+    public void ReceivedHeaderFacts_AddressTheClientWroteInItsGreeting_IsNotTaken(string received, string? fromName, string helo)
+    {
+        var hop = ReceivedHeaderFacts.Parse(received + "; Mon, 7 Dec 2026 10:00:00 +0000");
+
+        Assert.Equal(IPAddress.Parse("203.0.113.5"), hop.Address);
+        Assert.Equal(fromName, hop.FromName);
+        Assert.Equal(helo, hop.Helo);
+    }
+
+    private static MimeMessage Load(string raw) => MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(raw)));
+
+    [Fact]
     public void AddMailAuthentication_CodeAndConfiguration_CodeWins()
     {
         var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()

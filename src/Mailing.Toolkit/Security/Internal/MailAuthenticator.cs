@@ -33,7 +33,7 @@ internal sealed class MailAuthenticator : IMailAuthenticator
         ArgumentNullException.ThrowIfNull(message);
         var source = connection is null ? "received header" : "caller";
         connection ??= ReceivedHeaderFacts.Find(message, options.TrustedReceivers);
-        if (connection is null && AuthenticationResultsHeader.ReadTrusted(message, options.TrustedAuthServIds) is { } trusted)
+        if (connection is null && AuthenticationResultsHeader.ReadTrusted(message, options.TrustedAuthServIds, options.TrustedReceivers) is { } trusted)
         {
             Log(message, trusted, "trusted header " + trusted.AuthServId);
             return trusted;

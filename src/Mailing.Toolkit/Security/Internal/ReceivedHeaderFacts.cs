@@ -31,9 +31,7 @@ internal static class ReceivedHeaderFacts
                 break;
             facts = new MailConnectionInfo(hop.Address, hop.Helo, ReturnPath(message));
             // A hop from another trusted host on an internal address is a relay of ours: the boundary is further down.
-            // Both conditions, because a client may greet with any name it likes.
-            var fromHost = hop.FromName ?? hop.Helo;
-            if (fromHost is null || !IsTrusted(fromHost, trustedReceivers) || !IsInternal(hop.Address))
+            if (!IsInternalHop(hop, trustedReceivers))
                 break;
         }
 
@@ -71,40 +69,71 @@ internal static class ReceivedHeaderFacts
         if (semicolon >= 0)
             text = text[..semicolon];
 
-        string? helo = null, fromName = null, by = null;
-        IPAddress? address = null;
         var fromIndex = IndexOfWord(text, "from");
         var byIndex = IndexOfWord(text, "by");
-        if (byIndex >= 0)
-            by = FirstToken(text, byIndex + 2);
-        if (fromIndex >= 0)
-        {
-            var end = byIndex > fromIndex ? byIndex : text.Length;
-            var part = text[(fromIndex + 4)..end];
-            helo = FirstToken(part, 0);
-            var open = part.IndexOf('(', StringComparison.Ordinal);
-            var close = part.LastIndexOf(')');
-            if (open >= 0 && close > open)
-            {
-                var comment = part[(open + 1)..close];
-                var parts = comment.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length > 0 && !parts[0].StartsWith('['))
-                    fromName = parts[0];
-                var heloTag = parts.FirstOrDefault(p => p.StartsWith("helo=", StringComparison.OrdinalIgnoreCase));
-                if (heloTag is not null)
-                {
-                    // Exim: "from rdns ([ip] helo=name)": the first word is the reverse name, helo= the greeting.
-                    fromName = helo;
-                    helo = heloTag[5..];
-                }
+        var by = byIndex >= 0 ? FirstToken(text, byIndex + 2) : null;
+        if (fromIndex < 0)
+            return new Hop(null, null, by, null);
 
-                address = BracketedAddress(comment);
+        var part = text[(fromIndex + 4)..(byIndex > fromIndex ? byIndex : text.Length)].TrimStart();
+        var wordEnd = part.AsSpan().IndexOfAny(' ', '\t');
+        var word = wordEnd < 0 ? part : part[..wordEnd];
+        // The first word is the client's HELO (Postfix, Sendmail) and the client chooses it: a parenthesis in it is no
+        // host name and could open a comment of its own ("x([192.0.2.1])"), so such a hop gives no facts at all.
+        if (word.Length == 0 || word.AsSpan().IndexOfAny('(', ')') >= 0)
+            return new Hop(null, null, by, null);
+
+        string? helo = word, fromName = null;
+        IPAddress? address = null;
+        if (Comment(part, word.Length) is { } comment)
+        {
+            // Exim: "from rdns ([ip] helo=name)": the first word is the reverse name, helo= the greeting. Everything
+            // from helo= on is the client's, so the address is only looked for before it.
+            var heloAt = comment.IndexOf("helo=", StringComparison.OrdinalIgnoreCase);
+            var written = heloAt < 0 ? comment : comment[..heloAt];
+            var first = written.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            if (first is not null && !first.StartsWith('['))
+                fromName = first;
+            if (heloAt >= 0)
+            {
+                fromName = word.StartsWith('[') ? null : word;
+                var greeting = comment[(heloAt + 5)..];
+                var end = greeting.IndexOfAny([' ', '\t']);
+                helo = end < 0 ? greeting : greeting[..end];
             }
 
-            address ??= BracketedAddress(part);
+            address = BracketedAddress(written);
         }
 
-        return new Hop(helo?.Trim('[', ']'), fromName, by, address);
+        // Exim without a reverse name writes the address literal itself as the first word: "from [ip] (helo=name)".
+        if (address is null && word.StartsWith('[') && word.EndsWith(']'))
+            address = BracketedAddress(word);
+        return new Hop(helo.Trim('[', ']'), fromName, by, address);
+    }
+
+    /// <summary>
+    /// Whether the hop is a relay inside the site: from a host of <paramref name="trusted"/>, on an internal address.
+    /// Both conditions, because a client may greet with any name it likes.
+    /// </summary>
+    internal static bool IsInternalHop(Hop hop, ICollection<string> trusted) =>
+        hop.Address is not null && (hop.FromName ?? hop.Helo) is { } fromHost && IsTrusted(fromHost, trusted) && IsInternal(hop.Address);
+
+    /// <summary>The text of the first comment after <paramref name="start"/>, its nested comments included, or <see langword="null"/>.</summary>
+    private static string? Comment(string text, int start)
+    {
+        var open = text.IndexOf('(', start);
+        if (open < 0)
+            return null;
+        var depth = 0;
+        for (var i = open; i < text.Length; i++)
+        {
+            if (text[i] == '(')
+                depth++;
+            else if (text[i] == ')' && --depth == 0)
+                return text[(open + 1)..i];
+        }
+
+        return null;
     }
 
     private static IPAddress? BracketedAddress(string text)
