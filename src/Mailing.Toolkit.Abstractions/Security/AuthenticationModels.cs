@@ -50,7 +50,7 @@ public sealed record SpfCheckResult(AuthenticationStatus Status, string Identity
 /// <param name="Selector">The selector (<c>s=</c>).</param>
 /// <param name="Algorithm">The algorithm (<c>a=</c>), for example <c>rsa-sha256</c> or <c>ed25519-sha256</c>.</param>
 /// <param name="Reason">Why it did not pass (or why a pass carries a caveat), for logs and the Authentication-Results header.</param>
-/// <param name="UnsignedContent">Whether the signature has <c>l=</c> and the body holds more than it covers: content was added that nobody signed.</param>
+/// <param name="UnsignedContent">Whether the signature has <c>l=</c> and the body holds more than it covers: content was added that nobody signed. Such a pass does not count for DMARC.</param>
 /// <param name="SignatureTag">The first characters of <c>b=</c>, which tell two signatures of one domain apart (RFC 6008).</param>
 public sealed record DkimSignatureResult(
     AuthenticationStatus Status,
@@ -87,7 +87,7 @@ public enum DmarcPolicy
 /// <see cref="AuthenticationStatus.TempError"/> when DNS failed, <see cref="AuthenticationStatus.PermError"/> when the From domain cannot be determined.</param>
 /// <param name="Domain">The author domain (the From header's domain).</param>
 /// <param name="PolicyDomain">The domain whose <c>_dmarc</c> record applied, found by the DNS tree walk.</param>
-/// <param name="OrganizationalDomain">The organizational domain the tree walk determined, used for relaxed alignment.</param>
+/// <param name="OrganizationalDomain">The organizational domain the tree walk determined, used for relaxed alignment; <see langword="null"/> when DNS failed before it was known.</param>
 /// <param name="Policy">The policy that applies to the author domain (<c>p</c>, <c>sp</c> or <c>np</c>), when a record was found.</param>
 /// <param name="Disposition">What the policy asks the receiver to do with this message: <see cref="DmarcPolicy.None"/> on a pass
 /// and in test mode (<c>t=y</c>), else the policy.</param>

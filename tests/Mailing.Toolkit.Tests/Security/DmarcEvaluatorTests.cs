@@ -176,14 +176,52 @@ public sealed class DmarcEvaluatorTests
     }
 
     [Fact]
-    public async Task EvaluateAsync_TopLevelLookupFailsAfterTheRecordWasFound_StillEvaluates()
+    public async Task EvaluateAsync_TopLevelLookupFailsAfterTheRecordWasFound_IdenticalDomainStillPasses()
     {
         var zone = new InMemoryDnsZone().Add("_dmarc.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject").AddTimeout("_dmarc.com");
 
-        var result = await Evaluate(zone, "example.com", Spf(AuthenticationStatus.Pass, "mail.example.com"), []);
+        var result = await Evaluate(zone, "example.com", Spf(AuthenticationStatus.Pass, "example.com"), []);
 
         Assert.Equal(AuthenticationStatus.Pass, result.Status);
-        Assert.Equal("example.com", result.OrganizationalDomain);
+        Assert.Null(result.OrganizationalDomain);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_OrganizationalDomainUnknownAfterDnsFailure_RelaxedAlignmentGivesTempErrorNotFail()
+    {
+        // The record at a.example.com says nothing about psd; _dmarc.example.com times out. The organizational domain
+        // could be a.example.com or example.com, so whether example.com aligns is unknown: temperror, never fail.
+        var zone = new InMemoryDnsZone()
+            .Add("_dmarc.a.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject")
+            .AddTimeout("_dmarc.example.com");
+
+        var result = await Evaluate(zone, "a.example.com", Spf(AuthenticationStatus.Pass, "example.com"), Dkim("example.com"));
+
+        Assert.Equal(AuthenticationStatus.TempError, result.Status);
+        Assert.Equal(DmarcPolicy.None, result.Disposition);
+        Assert.Contains("organizational domain", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_AlignedDkimPassWithUnsignedAppendedContent_DoesNotCount()
+    {
+        var zone = new InMemoryDnsZone().Add("_dmarc.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject");
+        DkimSignatureResult[] dkim = [new(AuthenticationStatus.Pass, "example.com", "sel", "rsa-sha256", "l= leaves 120 bytes unsigned", UnsignedContent: true)];
+
+        var result = await Evaluate(zone, "example.com", NoSpf, dkim);
+
+        Assert.Equal(AuthenticationStatus.Fail, result.Status);
+        Assert.Equal(DmarcPolicy.Reject, result.Disposition);
+        Assert.Contains("unsigned appended content", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_BodyLengthSignatureCoveringTheWholeBody_Counts()
+    {
+        var zone = new InMemoryDnsZone().Add("_dmarc.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject");
+        DkimSignatureResult[] dkim = [new(AuthenticationStatus.Pass, "example.com", "sel", "rsa-sha256", UnsignedContent: false)];
+
+        Assert.Equal(AuthenticationStatus.Pass, (await Evaluate(zone, "example.com", NoSpf, dkim)).Status);
     }
 
     [Fact]

@@ -29,14 +29,14 @@ internal sealed class DmarcEvaluator
         if (found.Record is null)
             return new DmarcResult(AuthenticationStatus.None, domain, Reason: "no DMARC record");
 
+        // Unknown (null) after a DNS failure: then only identifiers equal to the author domain can align.
         var organization = await FindOrganizationalDomainAsync(domain, cancellationToken).ConfigureAwait(false);
-        if (organization is null)
-            return new DmarcResult(AuthenticationStatus.TempError, domain, found.Domain, Reason: "DNS failure finding the organizational domain");
 
         var record = found.Record;
         var spfAligned = false;
         var dkimAligned = false;
         var anyTempError = false;
+        var unsignedContentOnly = false;
         if (spf.Status == AuthenticationStatus.Pass && spf.Domain is { } spfDomain)
             spfAligned = await IsAlignedAsync(spfDomain, domain, organization, record.StrictSpf, cancellationToken).ConfigureAwait(false) ?? Flag(ref anyTempError);
         else if (spf.Status == AuthenticationStatus.TempError)
@@ -46,7 +46,11 @@ internal sealed class DmarcEvaluator
         {
             if (dkimAligned)
                 break;
-            if (signature.Status == AuthenticationStatus.Pass && signature.Domain is { } dkimDomain)
+            // A signature with l= over a body that holds more than it covers vouches only for part of what the reader
+            // sees: anyone may have appended the rest, so it cannot make the author domain's mail pass.
+            if (signature is { Status: AuthenticationStatus.Pass, UnsignedContent: true })
+                unsignedContentOnly = true;
+            else if (signature.Status == AuthenticationStatus.Pass && signature.Domain is { } dkimDomain)
                 dkimAligned = await IsAlignedAsync(dkimDomain, domain, organization, record.StrictDkim, cancellationToken).ConfigureAwait(false) ?? Flag(ref anyTempError);
             else if (signature.Status == AuthenticationStatus.TempError)
                 anyTempError = true;
@@ -61,11 +65,14 @@ internal sealed class DmarcEvaluator
 
         // Without an aligned pass, a temporary failure of one of them may have hidden one: say so rather than fail.
         if (anyTempError)
-            return new DmarcResult(AuthenticationStatus.TempError, domain, found.Domain, organization, policy, DmarcPolicy.None, record.Testing, Reason: "no aligned pass, and a check failed temporarily");
+        {
+            return new DmarcResult(AuthenticationStatus.TempError, domain, found.Domain, organization, policy, DmarcPolicy.None, record.Testing,
+                Reason: organization is null ? "no aligned pass, and DNS failed finding the organizational domain" : "no aligned pass, and a check failed temporarily");
+        }
 
         var disposition = record.Testing ? Downgrade(policy) : policy;
         return new DmarcResult(AuthenticationStatus.Fail, domain, found.Domain, organization, policy, disposition, record.Testing,
-            Reason: "no aligned SPF or DKIM pass");
+            Reason: unsignedContentOnly ? "no aligned SPF or DKIM pass (a DKIM pass with l= and unsigned appended content does not count)" : "no aligned SPF or DKIM pass");
     }
 
     private static bool Flag(ref bool flag)
@@ -96,8 +103,8 @@ internal sealed class DmarcEvaluator
     /// <summary>
     /// Organizational domain (RFC 9989 section 4.10.2): walking up, a record with <c>psd=n</c> marks its own domain,
     /// one with <c>psd=y</c> the domain one label below it; without either, the shortest domain that has a record;
-    /// without any record, the domain itself. <see langword="null"/> when DNS failed before any record was found; a
-    /// failure higher up keeps the shortest domain found so far.
+    /// without any record, the domain itself. <see langword="null"/> when a DNS failure leaves it unknown: a record above
+    /// the names already asked could still make it shorter, or longer with <c>psd=y</c>.
     /// </summary>
     internal async ValueTask<string?> FindOrganizationalDomainAsync(string domain, CancellationToken cancellationToken)
     {
@@ -106,10 +113,8 @@ internal sealed class DmarcEvaluator
         foreach (var target in WalkTargets(domain))
         {
             var lookup = await QueryRecordAsync(target, cancellationToken).ConfigureAwait(false);
-            // A failure above a domain that has a record only hides what a shorter name might say: keep what was
-            // found. With nothing found yet the answer is unknown.
             if (lookup.Failed)
-                return shortestWithRecord;
+                return null;
             if (lookup.Record is { } record)
             {
                 if (record.PublicSuffix == 'n')
@@ -165,13 +170,16 @@ internal sealed class DmarcEvaluator
         return found is null ? default : new Lookup(target, found, false);
     }
 
-    private async ValueTask<bool?> IsAlignedAsync(string identifier, string authorDomain, string authorOrganization, bool strict, CancellationToken cancellationToken)
+    /// <returns>Whether the identifier aligns, or <see langword="null"/> when a DNS failure leaves it unknown.</returns>
+    private async ValueTask<bool?> IsAlignedAsync(string identifier, string authorDomain, string? authorOrganization, bool strict, CancellationToken cancellationToken)
     {
         identifier = identifier.TrimEnd('.').ToLowerInvariant();
         if (identifier == authorDomain)
             return true;
         if (strict)
             return false;
+        if (authorOrganization is null)
+            return null;
         // Relaxed: same organizational domain. Unrelated names cannot share one, which saves the walk.
         if (!identifier.EndsWith("." + authorOrganization, StringComparison.Ordinal) && identifier != authorOrganization)
             return false;
