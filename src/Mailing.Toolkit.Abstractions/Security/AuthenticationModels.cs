@@ -132,6 +132,12 @@ public sealed class MailAuthenticationResults
     public bool FromTrustedHeader { get; init; }
 
     /// <summary>
+    /// The connection facts the checks used: those the caller gave, else those read from the Received header of a
+    /// trusted hop; <see langword="null"/> when there were none (or the results came from a trusted header).
+    /// </summary>
+    public MailConnectionInfo? Connection { get; init; }
+
+    /// <summary>
     /// Whether an automatic answer to the sender is safe: not when DMARC fails, nor when SPF fails and no DKIM signature
     /// passes. Answering forged mail sends backscatter to whoever the forger named.
     /// </summary>

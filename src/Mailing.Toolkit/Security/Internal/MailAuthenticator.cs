@@ -65,6 +65,7 @@ internal sealed class MailAuthenticator : IMailAuthenticator
             Dkim = dkimResults,
             Arc = arcResult,
             Dmarc = dmarcResult,
+            Connection = connection,
         };
         Log(message, results, source);
         return results;

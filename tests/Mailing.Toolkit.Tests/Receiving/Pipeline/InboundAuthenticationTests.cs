@@ -113,6 +113,41 @@ public sealed class InboundAuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunPassAsync_AuthenticateAndClassify_ClassifierGetsTheTrustedHopsFactsAndOnlyTheNewestDeliveredTo()
+    {
+        var raw = "Delivered-To: support@shop.example\r\n" +
+            "Received: from relay.sender.example (relay.sender.example [192.0.2.25]) by mx.shop.example (Postfix); Sun, 01 Mar 2026 07:00:01 +0000\r\n" +
+            "Delivered-To: ceo@shop.example\r\n" +
+            InboundHarness.Message(to: "support@shop.example", subject: "Order 7", from: "bob@customer.example");
+        harness.Deliver(raw);
+        var contexts = new List<SpamCheckContext?>();
+        await using var provider = harness.Build(
+            p => p.Default().MarkSeen(),
+            o =>
+            {
+                o.Authenticate = true;
+                o.ClassifySpam = true;
+            },
+            m =>
+            {
+                m.Services.AddSingleton<IDnsResolver>(new InMemoryDnsZone());
+                m.Services.AddSingleton<ISpamClassifier>(new RecordingClassifier(contexts));
+                m.AddMailAuthentication(o =>
+                {
+                    o.AuthServId = "mx.shop.example";
+                    o.TrustedReceivers.Add("mx.shop.example");
+                });
+            });
+
+        await provider.GetRequiredService<IInboundMailProcessor>().RunPassAsync();
+
+        var context = Assert.Single(contexts);
+        Assert.Equal(System.Net.IPAddress.Parse("192.0.2.25"), context?.Connection?.ClientAddress);
+        Assert.Equal("relay.sender.example", context?.Connection?.HeloName);
+        Assert.Equal(["support@shop.example"], context?.Recipients);
+    }
+
+    [Fact]
     public void Build_ClassifySpamWithoutClassifier_FailsAtStart()
     {
         using var provider = harness.Build(p => p.Default().MarkSeen(), o => o.ClassifySpam = true, validateOnBuild: false);
@@ -189,6 +224,15 @@ public sealed class InboundAuthenticationTests : IDisposable
                 Action = spam ? SpamAction.Reject : SpamAction.NoAction,
                 IsSpam = spam,
             });
+        }
+    }
+
+    private sealed class RecordingClassifier(List<SpamCheckContext?> contexts) : ISpamClassifier
+    {
+        public ValueTask<SpamVerdict> ClassifyAsync(MimeMessage message, SpamCheckContext? context = null, CancellationToken cancellationToken = default)
+        {
+            contexts.Add(context);
+            return ValueTask.FromResult(new SpamVerdict { Classifier = "test", Score = 0, Threshold = 5, Action = SpamAction.NoAction, IsSpam = false });
         }
     }
 

@@ -284,7 +284,14 @@ internal sealed class InboundMailboxWorker : IDisposable
             Security.SpamVerdict? verdict = null;
             if (classifier is not null)
             {
-                var context = new Security.SpamCheckContext { Authentication = results, Recipients = parsed.DeliveredTo.ToArray(), QueueId = parsed.MessageId };
+                // Only the newest Delivered-To is the delivery agent's: the ones below came with the message.
+                var context = new Security.SpamCheckContext
+                {
+                    Authentication = results,
+                    Connection = results?.Connection,
+                    Recipients = parsed.DeliveredTo.Count > 0 ? [parsed.DeliveredTo[0]] : [],
+                    QueueId = parsed.MessageId,
+                };
                 verdict = await classifier.ClassifyAsync(message, context, cancellationToken).ConfigureAwait(false);
                 PipelineLog.Classified(logger, mail.Id, parsed.MessageId, verdict.Classifier, verdict.Score, verdict.Action);
             }
