@@ -20,7 +20,10 @@ public interface IArcSealer
     /// <c>fail</c> otherwise. A message whose newest ARC-Seal already says <c>cv=fail</c>, or that already has the
     /// maximum of 50 sets, is left as it is and the result says why.
     /// </summary>
-    /// <param name="message">The message to forward, as it will be sent; it is prepared for a 7-bit transport first.</param>
+    /// <param name="message">
+    /// The message to forward, as it will be sent. Before a set is added it is prepared for a 7-bit transport (8-bit
+    /// parts re-encoded), as a transport would do, so the sealed bytes are the sent bytes.
+    /// </param>
     /// <param name="results">What this host found when the message arrived, from <see cref="IMailAuthenticator"/>.</param>
     /// <param name="sealingDomain">The domain of the configured key to seal with; <see langword="null"/> for the first key.</param>
     /// <exception cref="ArgumentException">

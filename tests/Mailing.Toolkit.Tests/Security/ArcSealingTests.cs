@@ -170,6 +170,43 @@ public sealed class ArcSealingTests
         Assert.Equal(headers, message.Headers.Count);
     }
 
+    [Theory]
+    [InlineData("no-instance", "its ARC headers are malformed")]
+    [InlineData("inner-cv-pass-at-1", "an ARC-Seal below the newest has a cv= other than none (i=1) or pass")]
+    public void Seal_ChainMimeKitCannotExtend_NotSealedWithTheReasonAndAWarning(string problem, string expected)
+    {
+        var message = Message("alice@origin.test");
+        if (problem == "no-instance")
+        {
+            message.Headers.Add(HeaderId.ArcSeal, "a=rsa-sha256; cv=none; d=x.test; s=s; t=1; b=AAAA");
+            message.Headers.Add(HeaderId.ArcMessageSignature, "a=rsa-sha256; d=x.test; s=s; h=from; bh=AAAA; b=AAAA");
+            message.Headers.Add(HeaderId.ArcAuthenticationResults, "x.test; arc=none");
+        }
+        else
+        {
+            for (var i = 2; i >= 1; i--)
+            {
+                message.Headers.Add(HeaderId.ArcSeal, $"i={i}; a=rsa-sha256; cv=pass; d=x.test; s=s; t=1; b=AAAA");
+                message.Headers.Add(HeaderId.ArcMessageSignature, $"i={i}; a=rsa-sha256; d=x.test; s=s; h=from; bh=AAAA; b=AAAA");
+                message.Headers.Add(HeaderId.ArcAuthenticationResults, $"i={i}; x.test; arc=pass");
+            }
+        }
+
+        var logs = new CapturingLoggerProvider();
+        var options = new ArcSealingOptions();
+        options.Keys.Add(Key("forwarder.test", "arc2026", Forwarder));
+        var ring = ArcKeyLoader.Load(options, "Mailing:Arc").Ring!;
+        var sealer = new ArcSealer(ring, TimeProvider.System, logs.CreateLogger("arc"));
+        var arcHeaders = ArcHeaderCount(message);
+
+        var result = sealer.Seal(message, Results(AuthenticationStatus.Fail, 1));
+
+        Assert.False(result.Sealed);
+        Assert.Contains(expected, result.Reason, StringComparison.Ordinal);
+        Assert.Equal(arcHeaders, ArcHeaderCount(message));
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 8122 && e.Level == LogLevel.Warning);
+    }
+
     [Fact]
     public async Task Seal_FortyNineSets_AddsTheFiftieth()
     {
@@ -339,6 +376,9 @@ public sealed class ArcSealingTests
     }
 
     private static readonly DkimTestKey Ed = DkimSigningTests.Ed;
+
+    private static int ArcHeaderCount(MimeMessage message) =>
+        message.Headers.Count(h => h.Id is HeaderId.ArcSeal or HeaderId.ArcMessageSignature or HeaderId.ArcAuthenticationResults);
 
     /// <summary>A message as origin.test sends it: DKIM-signed by its own key.</summary>
     private static MimeMessage SignedAtOrigin()
