@@ -50,7 +50,7 @@ internal sealed class ArcChainVerifier
     }
 
     /// <summary>The number of ARC sets: the highest instance any ARC header field names (at least 1 when one exists).</summary>
-    private static int CountInstances(MimeMessage message)
+    internal static int CountInstances(MimeMessage message)
     {
         var highest = 0;
         foreach (var header in message.Headers)
@@ -78,7 +78,7 @@ internal sealed class ArcChainVerifier
     }
 
     /// <summary>The i= of an ARC header; ARC-Authentication-Results carries it before the authserv-id, not as a tag list.</summary>
-    private static int? ArcInstance(Header header)
+    internal static int? ArcInstance(Header header)
     {
         var value = header.Value.TrimStart();
         if (header.Id == HeaderId.ArcAuthenticationResults)

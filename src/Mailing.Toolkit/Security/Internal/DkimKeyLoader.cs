@@ -142,7 +142,7 @@ internal static class DkimKeyLoader
         return new DkimKey(domain, selector, key.Algorithm!.Trim().ToLowerInvariant(), key.SignSubdomains, signer);
     }
 
-    private static AsymmetricKeyParameter? ReadPrivateKey(DkimSigningKey key, string keyPath, List<string> errors)
+    internal static AsymmetricKeyParameter? ReadPrivateKey(DkimSigningKey key, string keyPath, List<string> errors)
     {
         if (!string.IsNullOrWhiteSpace(key.CertificateThumbprint))
             return ReadFromStore(key, keyPath, errors);
@@ -269,7 +269,7 @@ internal static class DkimKeyLoader
         }
     }
 
-    private static bool CheckKey(AsymmetricKeyParameter privateKey, DkimSignatureAlgorithm algorithm, string keyPath, List<string> errors)
+    internal static bool CheckKey(AsymmetricKeyParameter privateKey, DkimSignatureAlgorithm algorithm, string keyPath, List<string> errors)
     {
         switch (privateKey)
         {
@@ -316,7 +316,11 @@ internal static class DkimKeyLoader
         }
     }
 
-    private static string[] CheckHeaderList(IEnumerable<string?> names, string where, List<string> errors, bool requireFrom)
+    /// <summary>
+    /// Checks a list of header field names: printable, not one of <paramref name="forbidden"/> (the DKIM list by
+    /// default), each once; with <paramref name="requireFrom"/>, From must be there.
+    /// </summary>
+    internal static string[] CheckHeaderList(IEnumerable<string?> names, string where, List<string> errors, bool requireFrom, string[]? forbidden = null, string fromRule = "DKIM always signs it (RFC 6376 5.4)")
     {
         var result = new List<string>();
         foreach (var raw in names)
@@ -330,10 +334,10 @@ internal static class DkimKeyLoader
             }
 
             var lower = name.ToLowerInvariant();
-            var forbidden = ForbiddenHeaders.FirstOrDefault(f => lower.EndsWith('*') ? f.StartsWith(lower[..^1], StringComparison.Ordinal) : f == lower);
-            if (forbidden is not null)
+            var covered = (forbidden ?? ForbiddenHeaders).FirstOrDefault(f => lower.EndsWith('*') ? f.StartsWith(lower[..^1], StringComparison.Ordinal) : f == lower);
+            if (covered is not null)
             {
-                errors.Add($"{where} has '{name}', which covers {forbidden}: relays add or change it, so a signature over it breaks; remove it.");
+                errors.Add($"{where} has '{name}', which covers {covered}: relays add or change it, so a signature over it breaks; remove it.");
                 continue;
             }
 
@@ -342,11 +346,11 @@ internal static class DkimKeyLoader
         }
 
         if (requireFrom && !result.Contains("From", StringComparer.OrdinalIgnoreCase))
-            errors.Add($"{where} must include From: DKIM always signs it (RFC 6376 5.4).");
+            errors.Add($"{where} must include From: {fromRule}.");
         return result.ToArray();
     }
 
-    private static string? NormalizeDomain(string? value, string where, List<string> errors)
+    internal static string? NormalizeDomain(string? value, string where, List<string> errors)
     {
         var text = value?.Trim().TrimEnd('.') ?? string.Empty;
         if (text.Length == 0)
@@ -370,7 +374,7 @@ internal static class DkimKeyLoader
         return null;
     }
 
-    private static bool IsDnsName(string name)
+    internal static bool IsDnsName(string name)
     {
         if (name.Length is 0 or > 253)
             return false;
@@ -389,6 +393,6 @@ internal static class DkimKeyLoader
     }
 
     /// <summary>Configuration values quoted in errors, with line breaks and control characters made visible.</summary>
-    private static string Printable(string? value) =>
+    internal static string Printable(string? value) =>
         value is null ? string.Empty : new string(value.Take(100).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }
