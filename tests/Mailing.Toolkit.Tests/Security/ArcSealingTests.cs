@@ -396,6 +396,17 @@ public sealed class ArcSealingTests
         return message;
     }
 
+    [Fact]
+    public async Task Verify_SealKeyLookupTimesOut_GivesTempErrorNotFail()
+    {
+        var message = await SealedOnceAsync();
+        var zone = new InMemoryDnsZone().AddTimeout("arc2026._domainkey.forwarder.test");
+
+        var result = await new ArcChainVerifier(new DnsDkimKeyLocator(zone)).VerifyAsync(MimeMessage.Load(new MemoryStream(ArcOracle.Bytes(message))), default);
+
+        Assert.Equal(AuthenticationStatus.TempError, result.Status);
+    }
+
     private static async Task<MimeMessage> SealedOnceAsync()
     {
         var message = SignedAtOrigin();

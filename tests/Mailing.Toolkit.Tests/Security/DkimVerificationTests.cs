@@ -68,6 +68,24 @@ public sealed class DkimVerificationTests
     }
 
     [Fact]
+    public async Task VerifyAllAsync_ResolverThrows_GivesTempError()
+    {
+        var message = await MimeMessage.LoadAsync(Path.Combine(DataDirectory, "gmail.msg"));
+
+        var result = Assert.Single(await CreateVerifier(new ThrowingResolver()).VerifyAllAsync(message, default));
+
+        Assert.Equal(AuthenticationStatus.TempError, result.Status);
+        Assert.Contains("InvalidOperationException", result.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>An application's own resolver that breaks its contract by throwing.</summary>
+    internal sealed class ThrowingResolver : IDnsResolver
+    {
+        public ValueTask<DnsAnswer> QueryAsync(string name, DnsRecordType type, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("resolver bug");
+    }
+
+    [Fact]
     public async Task VerifyAllAsync_KeyLookupTimesOut_GivesTempError()
     {
         var message = await MimeMessage.LoadAsync(Path.Combine(DataDirectory, "gmail.msg"));

@@ -225,6 +225,14 @@ public sealed class DmarcEvaluatorTests
     }
 
     [Fact]
+    public async Task EvaluateAsync_ResolverThrows_GivesTempError()
+    {
+        var result = await Evaluate(new DkimVerificationTests.ThrowingResolver(), "example.com", NoSpf, []);
+
+        Assert.Equal(AuthenticationStatus.TempError, result.Status);
+    }
+
+    [Fact]
     public async Task EvaluateAsync_NoAlignedPassButDkimTempError_GivesTempErrorNotFail()
     {
         var zone = new InMemoryDnsZone().Add("_dmarc.example.com", DnsRecordType.Txt, "v=DMARC1; p=reject");

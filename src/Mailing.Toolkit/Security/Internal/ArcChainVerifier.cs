@@ -1,5 +1,6 @@
 using MimeKit;
 using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
 
 namespace Mailing.Toolkit.Security.Internal;
 
@@ -10,7 +11,7 @@ internal sealed class ArcChainVerifier
 
     public ArcChainVerifier(IDkimPublicKeyLocator locator)
     {
-        verifier = new ArcVerifier(locator) { MinimumRsaKeyLength = DnsDkimKeyLocator.MinimumRsaBits };
+        verifier = new ArcVerifier(new KeyFailureWitness(locator)) { MinimumRsaKeyLength = DnsDkimKeyLocator.MinimumRsaBits };
         verifier.Disable(DkimSignatureAlgorithm.RsaSha1);
     }
 
@@ -23,13 +24,18 @@ internal sealed class ArcChainVerifier
             return new ArcChainResult(AuthenticationStatus.Fail, instances, signingInstance, "ARC-Message-Signature signs an ARC-Seal (RFC 8617 section 4.1.2)");
 
         ArcValidationResult result;
+        var keyFailure = new KeyFailure();
+        KeyFailureWitness.Current.Value = keyFailure;
         try
         {
             result = await verifier.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (DkimKeyException e)
         {
-            return new ArcChainResult(AuthenticationStatus.Fail, instances, null, e.Message);
+            // A key that could not be fetched says nothing about the chain: temperror, so a transient DNS failure never
+            // reads as a broken chain.
+            var status = e.Status == AuthenticationStatus.TempError ? AuthenticationStatus.TempError : AuthenticationStatus.Fail;
+            return new ArcChainResult(status, instances, null, e.Message);
         }
         catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or InvalidOperationException or Org.BouncyCastle.Crypto.CryptoException)
         {
@@ -45,6 +51,9 @@ internal sealed class ArcChainVerifier
                 return new ArcChainResult(AuthenticationStatus.Fail, instances, null, "incomplete ARC set");
         }
 
+        // MimeKit takes a key that could not be fetched for a bad signature; a transient DNS failure is no broken chain.
+        if (keyFailure.Reason is { } temporary)
+            return new ArcChainResult(AuthenticationStatus.TempError, instances, null, temporary);
         var reason = result.ChainErrors == ArcValidationErrors.None ? "the chain did not validate" : "ARC chain errors: " + result.ChainErrors;
         return new ArcChainResult(AuthenticationStatus.Fail, instances, FailedInstance(result), reason);
     }
@@ -106,4 +115,31 @@ internal sealed class ArcChainVerifier
     }
 
     private static int? Instance(Header header) => ArcInstance(header);
+
+    private sealed class KeyFailure
+    {
+        public string? Reason { get; set; }
+    }
+
+    /// <summary>Notes a temporary key lookup failure for the verification running in the current async flow.</summary>
+    private sealed class KeyFailureWitness(IDkimPublicKeyLocator inner) : IDkimPublicKeyLocator
+    {
+        public static readonly AsyncLocal<KeyFailure?> Current = new();
+
+        public AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            inner.LocatePublicKey(methods, domain, selector, cancellationToken);
+
+        public async Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.LocatePublicKeyAsync(methods, domain, selector, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DkimKeyException e) when (e.Status == AuthenticationStatus.TempError && Current.Value is { } failure)
+            {
+                failure.Reason ??= e.Message;
+                throw;
+            }
+        }
+    }
 }

@@ -153,7 +153,7 @@ internal sealed class DmarcEvaluator
 
     private async ValueTask<Lookup> QueryRecordAsync(string target, CancellationToken cancellationToken)
     {
-        var answer = await resolver.QueryAsync("_dmarc." + target, DnsRecordType.Txt, cancellationToken).ConfigureAwait(false);
+        var answer = await resolver.QuerySafelyAsync("_dmarc." + target, DnsRecordType.Txt, cancellationToken).ConfigureAwait(false);
         if (answer.Status == DnsQueryStatus.TemporaryFailure)
             return new Lookup(null, null, true);
         DmarcRecord? found = null;
@@ -202,7 +202,7 @@ internal sealed class DmarcEvaluator
     {
         foreach (var type in ExistenceTypes)
         {
-            var answer = await resolver.QueryAsync(domain, type, cancellationToken).ConfigureAwait(false);
+            var answer = await resolver.QuerySafelyAsync(domain, type, cancellationToken).ConfigureAwait(false);
             if (answer.Status == DnsQueryStatus.TemporaryFailure || answer.Records.Count > 0)
                 return true;
         }

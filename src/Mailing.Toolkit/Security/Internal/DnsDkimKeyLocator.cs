@@ -36,7 +36,7 @@ internal sealed class DnsDkimKeyLocator : DkimPublicKeyLocatorBase
             throw new DkimKeyException(AuthenticationStatus.PermError, $"no supported key query method in q={methods}");
 
         var name = selector + "._domainkey." + domain;
-        var answer = await resolver.QueryAsync(name, DnsRecordType.Txt, cancellationToken).ConfigureAwait(false);
+        var answer = await resolver.QuerySafelyAsync(name, DnsRecordType.Txt, cancellationToken).ConfigureAwait(false);
         if (answer.Status == DnsQueryStatus.TemporaryFailure)
             throw new DkimKeyException(AuthenticationStatus.TempError, $"key lookup for {name} failed: {answer.Error}");
 
