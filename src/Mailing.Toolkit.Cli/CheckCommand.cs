@@ -23,7 +23,8 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
 
     public string Usage => """
         Usage: mailing check FILE [--ip ADDRESS] [--helo NAME] [--mail-from ADDRESS] [--dns ZONE.json]
-                                  [--authserv-id ID] [--rspamd URL | --spamd HOST:PORT] [--json]
+                                  [--authserv-id ID] [--rspamd URL | --spamd HOST:PORT] [--client-name NAME]
+                                  [--json]
 
         Checks where a message came from: SPF for the client that sent it (needs --ip), every DKIM
         signature, the ARC chain, and DMARC for the From domain (RFC 9989 tree walk). DNS is asked
@@ -37,6 +38,7 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
           --authserv-id    the name written in the Authentication-Results line (default mailing-check)
           --rspamd         also ask rspamd at URL (http://127.0.0.1:11333) for a spam verdict
           --spamd          also ask SpamAssassin's spamd at HOST:PORT for a spam verdict
+          --client-name    the client's reverse DNS name as the MTA found it, for the spam server
           --json           print one JSON object: dkim, arc, spf, dmarc (and spam when asked)
 
         Exit codes: 0 evaluated (whatever the verdict), 1 the message or zone could not be read,
@@ -52,6 +54,7 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
         ["authserv-id"] = true,
         ["rspamd"] = true,
         ["spamd"] = true,
+        ["client-name"] = true,
         ["json"] = false,
     };
 
@@ -99,7 +102,7 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
                 results = await provider.GetRequiredService<IMailAuthenticator>().AuthenticateAsync(message, connection, cancellationToken).ConfigureAwait(false);
                 if (provider.GetService<ISpamClassifier>() is { } classifier)
                 {
-                    var context = new SpamCheckContext { Connection = connection, Authentication = results };
+                    var context = new SpamCheckContext { Connection = connection, Authentication = results, ClientHostName = commandLine.Get("client-name") };
                     verdict = await classifier.ClassifyAsync(message, context, cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -217,7 +220,8 @@ internal sealed class CheckCommand(Func<Stream>? openStandardInput = null) : ICl
         }
 
         text.Append(AuthenticationResultsHeader.Name).Append(": ").Append(AuthenticationResultsHeader.Format(results));
-        return text.ToString();
+        // Reasons and explanations carry text from the message and from DNS.
+        return TerminalText.Printable(text.ToString().ReplaceLineEndings("\n"), keepLineBreaks: true);
     }
 
     private static string ToJson(MailAuthenticationResults results, SpamVerdict? verdict)

@@ -199,9 +199,9 @@ internal sealed class OutboxCommand(Func<string, string?>? environment = null) :
             Name(r.State),
             r.DueAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             r.Attempts.ToString(CultureInfo.InvariantCulture),
-            Printable(r.Recipients),
-            Printable(r.Subject),
-            Printable(r.LastError),
+            TerminalText.Printable(r.Recipients),
+            TerminalText.Printable(r.Subject),
+            TerminalText.Printable(r.LastError),
         }));
         var widths = Enumerable.Range(0, header.Length - 1).Select(c => table.Max(line => line[c].Length)).ToArray();
         var text = new StringBuilder();
@@ -259,7 +259,7 @@ internal sealed class OutboxCommand(Func<string, string?>? environment = null) :
     private static long ParseId(string text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
-            : throw new CommandLineException($"'{Printable(text)}' is not an outbox row id (a whole number above 0, as 'mailing outbox list' shows).");
+            : throw new CommandLineException($"'{TerminalText.Printable(text)}' is not an outbox row id (a whole number above 0, as 'mailing outbox list' shows).");
 
     private static OutboxState? ParseState(string? text)
     {
@@ -272,7 +272,7 @@ internal sealed class OutboxCommand(Func<string, string?>? environment = null) :
                 return state;
         }
 
-        throw new CommandLineException($"--state '{Printable(text)}' is not an outbox state; use one of {string.Join(", ", States.Select(s => s.Name))}.");
+        throw new CommandLineException($"--state '{TerminalText.Printable(text)}' is not an outbox state; use one of {string.Join(", ", States.Select(s => s.Name))}.");
     }
 
     private static int ParseLimit(string? text)
@@ -281,21 +281,10 @@ internal sealed class OutboxCommand(Func<string, string?>? environment = null) :
             return DefaultLimit;
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= 1000
             ? limit
-            : throw new CommandLineException($"--limit must be a whole number from 1 to 1000 (was '{Printable(text)}').");
+            : throw new CommandLineException($"--limit must be a whole number from 1 to 1000 (was '{TerminalText.Printable(text)}').");
     }
 
     private static string Name(OutboxState state) => States.First(s => s.State == state).Name;
-
-    /// <summary>One line of plain text: line breaks, tabs and terminal control characters from mail or server replies become spaces.</summary>
-    private static string Printable(string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-            return string.Empty;
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        return builder.ToString();
-    }
 
     private static async Task<int> Fail(TextWriter stderr, string message)
     {

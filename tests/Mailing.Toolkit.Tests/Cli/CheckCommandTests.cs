@@ -52,6 +52,30 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("Authentication-Results: mailing-check; spf=softfail", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Check_ExplanationWithTerminalEscapes_IsNotPrinted()
+    {
+        var directory = Directory.CreateTempSubdirectory("mailing-check-");
+        try
+        {
+            var zone = Path.Combine(directory.FullName, "zone.json");
+            await File.WriteAllTextAsync(zone, """
+                {"gmail.com": {"TXT": ["v=spf1 -all exp=exp.gmail.com"]}, "exp.gmail.com": {"TXT": ["rejected \u001b[2J\u001b[31mpay here"]}}
+                """);
+
+            var (code, stdout, _) = await Run("check", Path.Combine(DkimData, "gmail.msg"), "--dns", zone, "--ip", "192.0.2.1", "--mail-from", "jeff@gmail.com");
+
+            Assert.Equal(0, code);
+            Assert.Contains("spf:   fail", stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("pay here", stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain('\u001b', stdout);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "check", "msg.eml", "--ip", "not-an-ip" }, "not an IP address")]
     [InlineData(new[] { "check", "msg.eml", "--helo", "x.example" }, "need --ip")]
@@ -85,6 +109,14 @@ public sealed class CheckCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("file not found", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a\u001b[31mred\rb\tc\n", false, "a [31mred b c ")]
+    [InlineData("line one\nline\u0007 two", true, "line one\nline  two")]
+    public void Printable_ControlCharacters_BecomeSpaces(string text, bool keepLineBreaks, string expected)
+    {
+        Assert.Equal(expected, TerminalText.Printable(text, keepLineBreaks));
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
