@@ -2,8 +2,8 @@ namespace Mailing.Toolkit.Security.Internal;
 
 /// <summary>
 /// Caches the answers of another resolver for their TTL, negative answers for the zone's negative TTL (both capped
-/// by <see cref="DnsResolverOptions"/>), never temporary failures. Bounded: past <see cref="DnsResolverOptions.CacheSize"/>
-/// entries the expired ones go, then the oldest.
+/// by <see cref="DnsResolverOptions"/>), never temporary failures. Bounded: at <see cref="DnsResolverOptions.CacheSize"/>
+/// entries the expired ones go, then the tenth closest to expiring.
 /// </summary>
 internal sealed class CachingDnsResolver : IDnsResolver
 {
@@ -79,9 +79,13 @@ internal sealed class CachingDnsResolver : IDnsResolver
                 entries.Remove(key);
         }
 
-        // Still full: drop the entry closest to expiring, which is worth the least.
+        // Still full: drop a tenth of the entries, those closest to expiring (worth the least), so a cache kept full by
+        // mail from ever new domains scans once per tenth of its size rather than on every answer.
         if (entries.Count >= capacity)
-            entries.Remove(entries.MinBy(e => e.Value.ExpiresAt).Key);
+        {
+            foreach (var key in entries.OrderBy(e => e.Value.ExpiresAt).Take(capacity / 10 + 1).Select(e => e.Key).ToArray())
+                entries.Remove(key);
+        }
     }
 
     private readonly record struct Entry(DnsAnswer Answer, long ExpiresAt);
