@@ -40,6 +40,18 @@ public sealed class SMimeOptions
     /// </summary>
     public bool TrustSystemRoots { get; set; }
 
+    /// <summary>
+    /// A SQLite certificate database in MimeKit's format (<c>SqliteCertificateDatabase</c>), read at start besides the
+    /// files, or <see langword="null"/>: certificates with a private key become identities, trusted self-signed
+    /// authorities become trust anchors, other authorities intermediates, and the rest recipient certificates. Its
+    /// private keys are stored encrypted with <see cref="CertificateDatabasePassword"/>. It needs the
+    /// Microsoft.Data.Sqlite package at run time (the Mailing.Toolkit.Sqlite package brings it); the file must exist.
+    /// </summary>
+    public string? CertificateDatabasePath { get; set; }
+
+    /// <summary>The password the private keys of <see cref="CertificateDatabasePath"/> are encrypted with. Never logged.</summary>
+    public string? CertificateDatabasePassword { get; set; }
+
     /// <summary>When outgoing mail is signed; <see cref="SMimeSignPolicy.WhenKeyAvailable"/> by default.</summary>
     public SMimeSignPolicy Sign { get; set; } = SMimeSignPolicy.WhenKeyAvailable;
 

@@ -91,6 +91,35 @@ internal static class SMimeKeyLoader
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(options.CertificateDatabasePath))
+        {
+            var where = $"{path}:CertificateDatabasePath";
+            foreach (var record in SMimeCertificateDatabase.Read(options.CertificateDatabasePath, options.CertificateDatabasePassword, where, $"{path}:CertificateDatabasePassword", errors))
+            {
+                if (record.Certificate is not { } certificate)
+                    continue;
+                if (record.PrivateKey is { } key)
+                {
+                    var addresses = SMimeCertificates.Addresses(certificate);
+                    if (!KeyMatches(certificate.GetPublicKey(), key) || WeakKey(key) is not null || addresses.Count == 0)
+                        errors.Add($"{where}: the private key of certificate {SMimeCertificates.Describe(certificate)} does not match it, is weak, or the certificate names no address.");
+                    else
+                        identities.AddRange(addresses.Select(a => new SMimeSigningIdentity(a.ToLowerInvariant(), certificate, [certificate], key)));
+                }
+                else if (SMimeCertificates.IsAuthority(certificate))
+                {
+                    if (record.IsTrusted && MimeKit.Cryptography.BouncyCastleCertificateExtensions.IsSelfSigned(certificate))
+                        anchors.Add(certificate);
+                    else
+                        intermediates.Add(certificate);
+                }
+                else if (SMimeCertificates.Addresses(certificate).Count > 0 && WeakKey(certificate.GetPublicKey()) is null)
+                {
+                    recipients.Add(certificate);
+                }
+            }
+        }
+
         if (options.TrustSystemRoots)
             anchors.AddRange(ReadSystemRoots($"{path}:TrustSystemRoots", errors));
 

@@ -182,6 +182,8 @@ internal sealed class SMimeUnprotector(SMimeKeyStore store, SMimeOptions options
         try
         {
             using var content = new MemoryStream();
+            if (pkcs7.Content is null)
+                return null;
             pkcs7.Content.DecodeTo(content);
             content.Position = 0;
             var parser = new Org.BouncyCastle.Cms.CmsEnvelopedDataParser(content);
