@@ -323,6 +323,34 @@ public sealed class SMimeOracleTests
         await OpenSsl.MustAsync("smime", "-verify", "-CAfile", SMimeTestData.File("ca.crt"), "-in", temp.Write("inner.eml", plain));
     }
 
+    [SkippableFact]
+    public async Task Send_WithDkimToo_DkimSignsTheSMimeMessageAndBothVerify()
+    {
+        using var temp = new SMimeTemp();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        var transport = new CapturingTransport();
+        services.AddSingleton(transport);
+        services.AddMailing(o => o.DefaultFrom = "alice@example.test")
+            .AddDkimSigning(o => o.Keys.Add(DkimSigningTests.Key("example.test", "rsa2026", DkimSigningTests.Rsa)))
+            .AddSMime(o =>
+            {
+                o.Identities.Add(SMimeTestData.Pem("alice"));
+                o.RecipientCertificatesPath = SMimeTestData.CertificateFolder(temp, "bob");
+                o.Encrypt = SMimeEncryptPolicy.Always;
+            })
+            .AddTransport<CapturingTransport>();
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IMailSender>().SendAsync(SMimeHost.Message());
+
+        var sent = transport.Sent[^1];
+        var dkim = await DkimOracles.PythonAsync(sent, new Dictionary<string, string> { ["rsa2026._domainkey.example.test"] = DkimSigningTests.Rsa.DnsRecord });
+        Assert.True(dkim.ExitCode == 0, dkim.Output);
+        var plain = await OpenSsl.MustAsync("smime", "-decrypt", "-in", temp.Write("sent.eml", sent), "-recip", SMimeTestData.File("bob.crt"), "-inkey", SMimeTestData.File("bob.key"));
+        await OpenSsl.MustAsync("smime", "-verify", "-CAfile", SMimeTestData.File("ca.crt"), "-in", temp.Write("inner.eml", plain));
+    }
+
     private static async Task<string> FingerprintAsync(string name)
     {
         var line = Encoding.ASCII.GetString(await OpenSsl.MustAsync("x509", "-in", SMimeTestData.File(name + ".crt"), "-noout", "-fingerprint", "-sha1"));
