@@ -130,6 +130,35 @@ public sealed class SMimeTests
     }
 
     [Fact]
+    public async Task Parse_CertificatesOnlyPart_IsAnAttachmentNotProtection()
+    {
+        const string raw = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: my certificate\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: application/pkcs7-mime; smime-type=certs-only; name=smime.p7c\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + "MIIBAAYJKoZIhvcNAQcCoIIB\r\n";
+        await using var host = SMimeHost.Build(o => o.Identities.Add(SMimeTestData.Pem("bob")));
+
+        var mail = await host.ParseAsync(Encoding.ASCII.GetBytes(raw));
+
+        Assert.Null(mail.Protection);
+        Assert.Single(mail.Attachments);
+    }
+
+    [Fact]
+    public async Task Parse_UnreadableOpaqueSignature_IsAnErrorSignatureNotAnEnvelope()
+    {
+        const string raw = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: broken\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + "Tm90IENNUyBhdCBhbGw=\r\n";
+        await using var host = SMimeHost.Build(o => o.Identities.Add(SMimeTestData.Pem("bob")));
+
+        var mail = await host.ParseAsync(Encoding.ASCII.GetBytes(raw));
+
+        Assert.False(mail.Protection!.IsEncrypted);
+        Assert.Equal(ContentSignatureStatus.Error, Assert.Single(mail.Protection.Signatures).Status);
+        Assert.Single(mail.Attachments);
+    }
+
+    [Fact]
     public async Task Options_PfxWithWrongPassword_FailsAtStartNamingTheKeyWithoutThePassword()
     {
         var error = await StartFailsAsync(o => o.Identities.Add(new SMimeIdentity { PfxPath = SMimeTestData.File("alice.pfx"), PfxPassword = "not-the-password" }));

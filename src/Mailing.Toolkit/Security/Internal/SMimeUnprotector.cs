@@ -20,7 +20,8 @@ internal sealed class SMimeUnprotector(SMimeKeyStore store, SMimeOptions options
         Multipart { ContentType.MediaSubtype: var subtype } multipart when subtype.Equals("signed", StringComparison.OrdinalIgnoreCase) =>
             multipart.ContentType.Parameters["protocol"] is { } protocol && SignatureProtocols.Contains(protocol.Trim(), StringComparer.OrdinalIgnoreCase),
         MimePart part => part.ContentType.MediaType.Equals("application", StringComparison.OrdinalIgnoreCase)
-            && (part.ContentType.MediaSubtype.Equals("pkcs7-mime", StringComparison.OrdinalIgnoreCase) || part.ContentType.MediaSubtype.Equals("x-pkcs7-mime", StringComparison.OrdinalIgnoreCase)),
+            && (part.ContentType.MediaSubtype.Equals("pkcs7-mime", StringComparison.OrdinalIgnoreCase) || part.ContentType.MediaSubtype.Equals("x-pkcs7-mime", StringComparison.OrdinalIgnoreCase))
+            && !IsNotProtection(part.ContentType.Parameters["smime-type"]),
         _ => false,
     };
 
@@ -64,7 +65,13 @@ internal sealed class SMimeUnprotector(SMimeKeyStore store, SMimeOptions options
         }
 
         if (type is null || part is not ApplicationPkcs7Mime)
-            return new ContentLayer(null, [new ContentSignature(ContentProtectionScheme.SMime, ContentSignatureStatus.Error, null, null, null, null, "the application/pkcs7-mime content is not a CMS structure")], ContentProtectionScheme.SMime, "the application/pkcs7-mime content is not a CMS structure");
+        {
+            // Unreadable: the smime-type parameter is all there is to say whether it was meant as a signature or an envelope.
+            const string unreadable = "the application/pkcs7-mime content is not a CMS structure";
+            return string.Equals(part.ContentType.Parameters["smime-type"]?.Trim(), "signed-data", StringComparison.OrdinalIgnoreCase)
+                ? Broken(null, unreadable)
+                : Undecryptable(unreadable);
+        }
 
         if (type.Equals(PkcsObjectIdentifiers.SignedData))
         {
@@ -201,6 +208,10 @@ internal sealed class SMimeUnprotector(SMimeKeyStore store, SMimeOptions options
             return null;
         }
     }
+
+    /// <summary>A certificate distribution (certs-only) or compressed-data part is neither a signature nor an envelope: it stays an attachment.</summary>
+    private static bool IsNotProtection(string? smimeType) =>
+        smimeType is not null && (smimeType.Trim().Equals("certs-only", StringComparison.OrdinalIgnoreCase) || smimeType.Trim().Equals("compressed-data", StringComparison.OrdinalIgnoreCase));
 
     private static ContentLayer Broken(MimeEntity? content, string reason) =>
         new(content, [new ContentSignature(ContentProtectionScheme.SMime, ContentSignatureStatus.Error, null, null, null, null, reason)]);
