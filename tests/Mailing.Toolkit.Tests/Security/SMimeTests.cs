@@ -1,5 +1,6 @@
 using System.Text;
 using Mailing.Toolkit.Security;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -228,6 +229,35 @@ public sealed class SMimeTests
         var error = await StartFailsAsync(o => o.EncryptionAlgorithm = (SMimeEncryptionAlgorithm)42);
 
         Assert.Contains("Mailing:SMime:EncryptionAlgorithm must be Aes256, Aes192 or Aes128", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddSMime_FromConfiguration_BindsMailingSMime()
+    {
+        using var temp = new SMimeTemp();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mailing:DefaultFrom"] = "alice@example.test",
+            ["Mailing:SMime:Identities:0:PfxPath"] = SMimeTestData.File("alice.pfx"),
+            ["Mailing:SMime:Identities:0:PfxPassword"] = "alice-pfx-secret",
+            ["Mailing:SMime:RecipientCertificatesPath"] = SMimeTestData.CertificateFolder(temp, "bob"),
+            ["Mailing:SMime:Encrypt"] = "Always",
+            ["Mailing:SMime:EncryptionAlgorithm"] = "Aes128",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        var transport = new CapturingTransport();
+        services.AddSingleton(transport);
+        services.AddMailing(configuration.GetSection("Mailing")).AddSMime().AddTransport<CapturingTransport>();
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IMailSender>().SendAsync(SMimeHost.Message());
+
+        var options = provider.GetRequiredService<IOptions<SMimeOptions>>().Value;
+        Assert.Equal(SMimeEncryptPolicy.Always, options.Encrypt);
+        Assert.Equal(SMimeEncryptionAlgorithm.Aes128, options.EncryptionAlgorithm);
+        var sent = SMimeMessages.Load(transport.Sent[^1]);
+        Assert.Equal(SecureMimeType.EnvelopedData, Assert.IsType<ApplicationPkcs7Mime>(sent.Body).SecureMimeType);
     }
 
     [Fact]
