@@ -71,8 +71,41 @@ internal sealed class OpenPgpFilter : IOutgoingMailFilter
                 "openpgp_failed", 0, null, isTransient: false, maybeDelivered: false, null, null, 0);
         }
 
+        KeepArmorAsIs(message.Body);
         OpenPgpLog.Protected(logger, messageId, signer is not null, recipients?.Count ?? 0);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The version part and the armored OpenPGP data are 7-bit text with short lines, and stay so on the wire: MailKit
+    /// prepares unencrypted-looking mail for 7-bit transport and would wrap these non-text parts in base64, which some
+    /// readers do not undo. Each part is replaced by one that keeps its 7-bit encoding whatever prepares it.
+    /// </summary>
+    private static void KeepArmorAsIs(MimeEntity body)
+    {
+        if (body is not MultipartEncrypted encrypted)
+            return;
+        for (var i = 0; i < encrypted.Count; i++)
+        {
+            if (encrypted[i] is not MimePart part)
+                continue;
+            var armored = new ArmoredPart(part.ContentType)
+            {
+                Content = part.Content,
+                ContentTransferEncoding = ContentEncoding.SevenBit,
+            };
+            if (part.ContentDisposition is { } disposition)
+                armored.ContentDisposition = disposition;
+            encrypted[i] = armored;
+        }
+    }
+
+    /// <summary>A part of ASCII armor (or the version line) that is never re-encoded: it is 7-bit with lines under 78 characters.</summary>
+    private sealed class ArmoredPart(ContentType contentType) : MimePart(contentType)
+    {
+        public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
+        {
+        }
     }
 
     private PgpSecretKey? ChooseSigner(MailboxAddress? from, DateTimeOffset now, string messageId)
