@@ -97,18 +97,14 @@ internal sealed class OpenPgpUnprotector(OpenPgpKeyring keyring, long maxDecrypt
         PgpEncryptedDataList? list = null;
         try
         {
+            // The encrypted data list comes first, after at most a marker packet or two.
             var factory = new PgpObjectFactory(PgpUtilities.GetDecoderStream(encryptedData));
-            for (var i = 0; i < 4 && list is null; i++)
+            for (var read = 0; read < 4 && list is null; read++)
             {
-                switch (factory.NextPgpObject())
-                {
-                    case PgpEncryptedDataList found:
-                        list = found;
-                        break;
-                    case null:
-                        i = 4;
-                        break;
-                }
+                var next = factory.NextPgpObject();
+                if (next is null)
+                    break;
+                list = next as PgpEncryptedDataList;
             }
         }
         catch (Exception ex) when (IsContentError(ex))
