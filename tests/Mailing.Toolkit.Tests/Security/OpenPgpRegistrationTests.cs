@@ -32,6 +32,7 @@ public sealed class OpenPgpRegistrationTests(GpgFixture gpg)
             ["Mailing:OpenPgp:PublicKeys:0:Path"] = bobPath,
             ["Mailing:OpenPgp:Sign"] = "Always",
             ["Mailing:OpenPgp:Encrypt"] = "Never",
+            ["Mailing:OpenPgp:SigningKeys:noreply@example.com"] = gpg.Alice.Fingerprint,
         }).Build();
         var services = new ServiceCollection();
         var transport = new CapturingTransport();
@@ -46,6 +47,7 @@ public sealed class OpenPgpRegistrationTests(GpgFixture gpg)
         Assert.Equal(EncryptionAlgorithm.Aes256, options.EncryptionAlgorithm);
         Assert.Equal(OpenPgpSignPolicy.Always, options.Sign);
         Assert.Equal(OpenPgpEncryptPolicy.Never, options.Encrypt);
+        Assert.Equal(gpg.Alice.Fingerprint, options.SigningKeys["NoReply@example.com"]);
         var parts = PgpMimeWire.Parts(transport.Sent.Single());
         var verified = await gpg.GpgAsync(["--verify", gpg.WriteFile("s.asc", PgpMimeWire.Body(parts[1])), gpg.WriteFile("c", parts[0])]);
         Assert.True(verified.ExitCode == 0, verified.Stderr);
@@ -184,6 +186,23 @@ public sealed class OpenPgpRegistrationTests(GpgFixture gpg)
         var decrypted = await gpg.GpgAsync(["--decrypt"], payload, passphrase: gpg.Bob.Passphrase);
         Assert.True(decrypted.ExitCode == 0, decrypted.Stderr + "\n" + received.Text);
         Assert.Contains("Good signature from \"Alice <alice@example.com>\"", decrypted.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task AddOpenPgp_Twice_OneFilterAndOneUnprotector_BothConfigurationsApply()
+    {
+        gpg.Require();
+        var services = new ServiceCollection();
+        services.AddMailing(o => o.DefaultFrom = "alice@example.com")
+            .AddOpenPgp(o => o.SecretKeys.Add(gpg.Alice.Secret))
+            .AddOpenPgp(o => o.Sign = OpenPgpSignPolicy.Always);
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Single(provider.GetServices<IOutgoingMailFilter>(), f => f.GetType().Name == "OpenPgpFilter");
+        Assert.Single(provider.GetServices<Mailing.Toolkit.Security.Internal.IContentUnprotector>());
+        var options = provider.GetRequiredService<IOptions<OpenPgpOptions>>().Value;
+        Assert.Single(options.SecretKeys);
+        Assert.Equal(OpenPgpSignPolicy.Always, options.Sign);
     }
 
     private static async Task<string> StartFailsAsync(Action<OpenPgpOptions> configure)

@@ -115,10 +115,10 @@ public sealed class GpgFixture : IAsyncLifetime
         return RunAsync(GpgPath, all, input);
     }
 
-    /// <summary>Writes <paramref name="content"/> to a file in a fresh folder of the home, for gpg arguments that need files.</summary>
+    /// <summary>Writes <paramref name="content"/> to a file in a fresh folder under the test home (removed with it), for gpg arguments that need files.</summary>
     internal string WriteFile(string name, byte[] content)
     {
-        var folder = Directory.CreateTempSubdirectory("files-").FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(home, "files", Guid.NewGuid().ToString("N"))).FullName;
         var file = Path.Combine(folder, name);
         File.WriteAllBytes(file, content);
         return file;
